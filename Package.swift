@@ -1,0 +1,110 @@
+// swift-tools-version:6.0
+// dapr-rocketmq: a Dapr pluggable component (input and output binding) for Apache RocketMQ.
+// Module story, from the C libraries up: CGRPCCore → GRPCCore → DaprProtoC → DaprProto →
+// DaprComponents (the pluggable-component server) · CZlib → RocketMQWire → RocketMQClient ·
+// RocketMQTestBroker (test double) · RocketMQBinding → dapr-rocketmq (the executable).
+import PackageDescription
+
+let package = Package(
+    name: "dapr-rocketmq",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dapr-rocketmq", targets: ["dapr-rocketmq"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // The gRPC C core; GRPCCore is its only door.
+        .systemLibrary(name: "CGRPCCore", path: "Sources/CGRPCCore"),
+        .target(
+            name: "GRPCCore",
+            dependencies: ["CGRPCCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // protoc-c stubs generated from Protos/ (scripts/generate-protos.sh); DaprProto is its only door.
+        .target(
+            name: "DaprProtoC",
+            sources: ["generated"],
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+        .target(name: "DaprProto", dependencies: ["DaprProtoC"]),
+        .target(
+            name: "DaprComponents",
+            dependencies: ["GRPCCore", "DaprProto", .product(name: "Logging", package: "swift-log")]
+        ),
+        // zlib; RocketMQWire is its only door.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "RocketMQWire",
+            dependencies: [
+                "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "RocketMQClient",
+            dependencies: [
+                "RocketMQWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // An in-memory name server + broker speaking the real wire format: a test double, used by
+        // the tests, the benchmark and the embedded demo default, never when a name server is set.
+        .target(
+            name: "RocketMQTestBroker",
+            dependencies: [
+                "RocketMQWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RocketMQBinding",
+            dependencies: [
+                "DaprComponents", "RocketMQClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "dapr-rocketmq",
+            dependencies: [
+                "RocketMQBinding", "DaprComponents", "RocketMQTestBroker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
+        .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
+        .testTarget(
+            name: "DaprComponentsTests",
+            dependencies: ["DaprComponents", "DaprProto", "GRPCCore", "dapr-rocketmq"]
+        ),
+        .testTarget(
+            name: "RocketMQWireTests",
+            dependencies: [
+                "RocketMQWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "RocketMQClientTests",
+            dependencies: [
+                "RocketMQClient", "RocketMQTestBroker", "RocketMQWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "RocketMQBindingTests",
+            dependencies: ["RocketMQBinding", "RocketMQTestBroker", "DaprComponents", "DaprProto", "dapr-rocketmq"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

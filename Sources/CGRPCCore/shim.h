@@ -1,0 +1,85 @@
+// The gRPC C core (Debian libgrpc-dev 1.51) as the GRPCCore module sees it. Only GRPCCore imports
+// this module. The static inline helpers below fill the core's unions and read its macros,
+// which Swift cannot do directly; they own nothing.
+#ifndef CGRPCCORE_SHIM_H
+#define CGRPCCORE_SHIM_H
+
+#include <grpc/grpc.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+#include <grpc/support/alloc.h>
+#include <grpc/grpc_security.h>
+#include <string.h>
+
+static inline grpc_op cgrpc_op_send_initial_metadata(grpc_metadata *metadata, size_t count) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_SEND_INITIAL_METADATA;
+    op.data.send_initial_metadata.count = count;
+    op.data.send_initial_metadata.metadata = metadata;
+    return op;
+}
+
+static inline grpc_op cgrpc_op_send_message(grpc_byte_buffer *message) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_SEND_MESSAGE;
+    op.data.send_message.send_message = message;
+    return op;
+}
+
+static inline grpc_op cgrpc_op_send_status_from_server(grpc_metadata *trailing, size_t count,
+                                                      grpc_status_code status, grpc_slice *details) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    op.data.send_status_from_server.trailing_metadata = trailing;
+    op.data.send_status_from_server.trailing_metadata_count = count;
+    op.data.send_status_from_server.status = status;
+    op.data.send_status_from_server.status_details = details;
+    return op;
+}
+
+static inline grpc_op cgrpc_op_recv_message(grpc_byte_buffer **message) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_MESSAGE;
+    op.data.recv_message.recv_message = message;
+    return op;
+}
+
+static inline grpc_op cgrpc_op_recv_close_on_server(int *cancelled) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    op.data.recv_close_on_server.cancelled = cancelled;
+    return op;
+}
+
+static inline const uint8_t *cgrpc_slice_start(const grpc_slice *slice) {
+    return GRPC_SLICE_START_PTR(*slice);
+}
+
+static inline size_t cgrpc_slice_length(const grpc_slice *slice) {
+    return GRPC_SLICE_LENGTH(*slice);
+}
+
+static inline gpr_timespec cgrpc_infinite_future(void) {
+    return gpr_inf_future(GPR_CLOCK_REALTIME);
+}
+
+/// Milliseconds from now until `deadline`, clamped to [0, INT64_MAX]; INT64_MAX for "no deadline".
+static inline int64_t cgrpc_milliseconds_until(gpr_timespec deadline) {
+    gpr_timespec infinite = gpr_inf_future(deadline.clock_type);
+    if (gpr_time_cmp(deadline, infinite) >= 0) return INT64_MAX;
+    gpr_timespec now = gpr_now(deadline.clock_type);
+    if (gpr_time_cmp(deadline, now) <= 0) return 0;
+    return gpr_time_to_millis(gpr_time_sub(deadline, now));
+}
+
+static inline grpc_arg cgrpc_integer_arg(char *key, int value) {
+    grpc_arg arg; memset(&arg, 0, sizeof arg);
+    arg.type = GRPC_ARG_INTEGER;
+    arg.key = key;
+    arg.value.integer = value;
+    return arg;
+}
+
+#endif

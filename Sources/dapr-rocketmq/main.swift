@@ -1,0 +1,1 @@
+print("dapr-rocketmq: not yet")
