@@ -1,0 +1,228 @@
+import NIOCore
+
+/// The client-side state of one pulled queue: where the next pull starts, which pulled messages are
+/// still held (waiting for delivery, or delivered and not yet acknowledged), and so which offset may
+/// be committed.
+///
+/// Acknowledgements arrive in any order. The committable offset is the smallest offset still held,
+/// or the next offset to pull when nothing is held, so a commit never passes an unacknowledged
+/// message (at-least-once). A value type, not thread-safe: the push consumer keeps one per owned
+/// queue under its lock and performs what the methods return.
+public struct ProcessQueue: Sendable {
+    /// Flow-control thresholds (spec §5.4) and the consume timeout.
+    public struct Limits: Sendable, Equatable {
+        /// Held messages above which pulling pauses (Go 1024, Java 1000).
+        public var maxHeldMessages: Int
+        /// Held body bytes above which pulling pauses.
+        public var maxHeldBytes: Int
+        /// Largest distance between the smallest and the largest held offset (concurrent mode).
+        public var maxSpan: Int64
+        /// A delivered message not acknowledged within this time counts as a failure.
+        public var consumeTimeout: TimeAmount
+
+        public init(
+            maxHeldMessages: Int = 1024, maxHeldBytes: Int = 100 * 1024 * 1024, maxSpan: Int64 = 2000,
+            consumeTimeout: TimeAmount = .minutes(15)
+        ) {
+            self.maxHeldMessages = maxHeldMessages
+            self.maxHeldBytes = maxHeldBytes
+            self.maxSpan = maxSpan
+            self.consumeTimeout = consumeTimeout
+        }
+    }
+
+    /// Whether the next pull may go out.
+    public enum PullDecision: Equatable, Sendable {
+        case pull(offset: Int64)
+        /// Too much is held; try again a little later (spec: 50 ms).
+        case throttle(Throttle)
+        /// The queue was dropped (rebalanced away): stop its pull loop.
+        case stop
+    }
+
+    public enum Throttle: Equatable, Sendable {
+        case tooManyMessages, tooManyBytes, spanTooLarge
+    }
+
+    /// What happened to an acknowledgement.
+    public enum Completion: Equatable, Sendable {
+        /// Removed; the committable offset is now `committableOffset`.
+        case completed(committableOffset: Int64)
+        /// Not held (already acknowledged, expired, or the queue was dropped and re-created).
+        case unknown
+    }
+
+    private enum EntryState: Equatable, Sendable {
+        /// Pulled, waiting to be handed out (not before the deadline, for a local redelivery).
+        case waiting(notBefore: NIODeadline?)
+        /// Handed to the application at that time.
+        case delivered(at: NIODeadline)
+    }
+
+    private struct Entry: Sendable {
+        var size: Int
+        var state: EntryState
+        /// Local redeliveries so far (orderly failures, or a failed send-back).
+        var localRedeliveries: Int
+    }
+
+    public let limits: Limits
+    /// The offset the next pull starts from.
+    public private(set) var nextPullOffset: Int64
+    /// True once the queue was rebalanced away; nothing more is pulled or delivered.
+    public private(set) var isDropped = false
+    private var entries: [Int64: Entry] = [:]
+    /// Held offsets in ascending order (pulls arrive in offset order, so this is append-mostly).
+    private var heldOffsets: [Int64] = []
+    private var heldBytes = 0
+
+    public init(startOffset: Int64, limits: Limits = Limits()) {
+        self.nextPullOffset = startOffset
+        self.limits = limits
+    }
+
+    public var heldCount: Int { heldOffsets.count }
+
+    /// Nothing delivered and unacknowledged, nothing waiting.
+    public var isIdle: Bool { heldOffsets.isEmpty }
+
+    /// The offset that may be committed for this queue: never past a held message.
+    public var committableOffset: Int64 { heldOffsets.first ?? nextPullOffset }
+
+    /// Whether a pull may go out now.
+    public func pullDecision() -> PullDecision {
+        if isDropped { return .stop }
+        if heldOffsets.count >= limits.maxHeldMessages { return .throttle(.tooManyMessages) }
+        if heldBytes >= limits.maxHeldBytes { return .throttle(.tooManyBytes) }
+        if let first = heldOffsets.first, let last = heldOffsets.last, last - first > limits.maxSpan {
+            return .throttle(.spanTooLarge)
+        }
+        return .pull(offset: nextPullOffset)
+    }
+
+    /// A pull found messages. `messages` are those kept after client-side filtering; filtered-out
+    /// offsets are simply not held, so the commit passes them.
+    public mutating func pulled(_ messages: [(offset: Int64, size: Int)], nextBeginOffset: Int64) {
+        guard !isDropped else { return }
+        for message in messages where entries[message.offset] == nil && message.offset >= nextPullOffset {
+            entries[message.offset] = Entry(size: message.size, state: .waiting(notBefore: nil), localRedeliveries: 0)
+            insertHeld(message.offset)
+            heldBytes += message.size
+        }
+        nextPullOffset = max(nextPullOffset, nextBeginOffset)
+    }
+
+    /// NO_NEW_MSG / NO_MATCHED_MSG / OFFSET_MOVED: the broker says where to go on.
+    public mutating func moveNextPullOffset(to offset: Int64) {
+        nextPullOffset = offset
+    }
+
+    /// Offsets that may be handed out now, in offset order, at most `limit`, and marks them delivered.
+    ///
+    /// Orderly mode hands out one message per queue at a time, always the smallest held offset, so a
+    /// failed message is redelivered in place before anything after it.
+    public mutating func takeDeliverable(now: NIODeadline, orderly: Bool, limit: Int) -> [Int64] {
+        guard !isDropped, limit > 0 else { return [] }
+        if orderly {
+            guard let first = heldOffsets.first, var entry = entries[first] else { return [] }
+            switch entry.state {
+            case .delivered:
+                return []
+            case .waiting(let notBefore):
+                if let notBefore, notBefore > now { return [] }
+                entry.state = .delivered(at: now)
+                entries[first] = entry
+                return [first]
+            }
+        }
+        var result: [Int64] = []
+        for offset in heldOffsets {
+            guard result.count < limit, var entry = entries[offset] else { break }
+            switch entry.state {
+            case .delivered:
+                continue
+            case .waiting(let notBefore):
+                if let notBefore, notBefore > now { continue }
+                entry.state = .delivered(at: now)
+                entries[offset] = entry
+                result.append(offset)
+            }
+        }
+        return result
+    }
+
+    /// The earliest time a waiting message becomes deliverable, if one waits for a back-off.
+    public var nextRedeliveryDeadline: NIODeadline? {
+        var earliest: NIODeadline?
+        for (_, entry) in entries {
+            switch entry.state {
+            case .waiting(let notBefore?):
+                earliest = earliest.map { min($0, notBefore) } ?? notBefore
+            case .waiting(nil), .delivered:
+                continue
+            }
+        }
+        return earliest
+    }
+
+    /// The message is done (success, or a failure the broker took back): it leaves the queue.
+    public mutating func complete(offset: Int64) -> Completion {
+        guard let entry = entries.removeValue(forKey: offset) else { return .unknown }
+        heldBytes -= entry.size
+        if let index = binarySearch(offset) { heldOffsets.remove(at: index) }
+        return .completed(committableOffset: committableOffset)
+    }
+
+    /// The message must be delivered again by this client after `notBefore` (orderly failure, or a
+    /// send-back that failed). Returns how many local redeliveries it has had, this one included, or
+    /// nil when it is not held.
+    public mutating func redeliver(offset: Int64, notBefore: NIODeadline) -> Int? {
+        guard var entry = entries[offset] else { return nil }
+        entry.state = .waiting(notBefore: notBefore)
+        entry.localRedeliveries += 1
+        entries[offset] = entry
+        return entry.localRedeliveries
+    }
+
+    /// Delivered messages whose consume timeout has passed: the caller treats each as a failure
+    /// acknowledgement (and invalidates its delivery handle).
+    public func expired(now: NIODeadline) -> [Int64] {
+        heldOffsets.filter { offset in
+            switch entries[offset]?.state {
+            case .delivered(let at)?: return at + limits.consumeTimeout <= now
+            case .waiting?, nil: return false
+            }
+        }
+    }
+
+    /// Rebalanced away: stop pulling and delivering. Returns the offset to persist (never past a
+    /// held message); what is held will be delivered again by the queue's next owner.
+    public mutating func drop() -> Int64 {
+        isDropped = true
+        return committableOffset
+    }
+
+    private mutating func insertHeld(_ offset: Int64) {
+        if let last = heldOffsets.last, last > offset {
+            var low = 0
+            var high = heldOffsets.count
+            while low < high {
+                let mid = (low + high) / 2
+                if heldOffsets[mid] < offset { low = mid + 1 } else { high = mid }
+            }
+            heldOffsets.insert(offset, at: low)
+        } else {
+            heldOffsets.append(offset)
+        }
+    }
+
+    private func binarySearch(_ offset: Int64) -> Int? {
+        var low = 0
+        var high = heldOffsets.count
+        while low < high {
+            let mid = (low + high) / 2
+            if heldOffsets[mid] < offset { low = mid + 1 } else { high = mid }
+        }
+        return low < heldOffsets.count && heldOffsets[low] == offset ? low : nil
+    }
+}
