@@ -12,6 +12,13 @@ protos=(
   grpc/reflection/v1alpha/reflection.proto
   grpc/reflection/v1/reflection.proto
 )
+# C stubs: the v1 reflection messages are byte-for-byte the v1alpha ones under another package
+# name (the package never reaches the wire), so one set of stubs serves both services.
+c_protos=(
+  dapr/proto/components/v1/common.proto
+  dapr/proto/components/v1/bindings.proto
+  grpc/reflection/v1alpha/reflection.proto
+)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -19,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 # Init), and only the messages are needed in C: the stubs are generated from copies of the protos
 # with the service blocks removed. Reflection serves the descriptors of the unchanged files.
 mkdir -p "$work/messages-only"
-python3 - "$repo/Protos" "$work/messages-only" "${protos[@]}" <<'PY'
+python3 - "$repo/Protos" "$work/messages-only" "${c_protos[@]}" <<'PY'
 import os, re, sys
 source, target = sys.argv[1], sys.argv[2]
 for proto in sys.argv[3:]:
@@ -28,10 +35,10 @@ for proto in sys.argv[3:]:
     os.makedirs(os.path.dirname(os.path.join(target, proto)), exist_ok=True)
     open(os.path.join(target, proto), "w").write(text)
 PY
-(cd "$work/messages-only" && protoc-c --c_out="$work" "${protos[@]}")
+(cd "$work/messages-only" && protoc-c --c_out="$work" "${c_protos[@]}")
 c_root="$out/Sources/DaprProtoC"
 rm -rf "$c_root/generated" "$c_root/include/dapr" "$c_root/include/grpc"
-for proto in "${protos[@]}"; do
+for proto in "${c_protos[@]}"; do
   stem=${proto%.proto}
   mkdir -p "$c_root/generated/$(dirname "$proto")" "$c_root/include/$(dirname "$proto")"
   cp "$work/$stem.pb-c.c" "$c_root/generated/$stem.pb-c.c"

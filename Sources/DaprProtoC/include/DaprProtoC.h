@@ -2,4 +2,3 @@
 #include "dapr/proto/components/v1/common.pb-c.h"
 #include "dapr/proto/components/v1/bindings.pb-c.h"
 #include "grpc/reflection/v1alpha/reflection.pb-c.h"
-#include "grpc/reflection/v1/reflection.pb-c.h"

@@ -1,0 +1,21 @@
+import CGRPCCore
+
+/// One operation of a batch, mirroring the server-side kinds of the core's `grpc_op_type`.
+/// Turned into C in exactly one place, `OperationBatch.init`.
+enum Operation {
+    case sendInitialMetadata(Metadata)
+    case sendMessage([UInt8])
+    case sendStatusFromServer(GRPCStatus, trailers: Metadata)
+    case receiveMessage
+    case receiveCloseOnServer
+}
+
+/// What a completed batch produced.
+struct BatchResult {
+    /// The event's success flag: false when the call ended before the batch could run.
+    var success: Bool
+    /// For `.receiveMessage`: the message, or nil when the client closed its side (or failed).
+    var message: [UInt8]?
+    /// For `.receiveCloseOnServer`: whether the call was cancelled, timed out or broke.
+    var cancelled: Bool
+}

@@ -1,0 +1,93 @@
+import CGRPCCore
+
+/// A batch of operations on one call and every piece of C memory its operations point at,
+/// which must live until the core reports completion. The batch is its own completion tag:
+/// the poller completes (and releases) it exactly once; if the core refuses the batch it is
+/// released at once and the caller gets the error.
+final class OperationBatch: CompletionTag {
+    private let operations: UnsafeMutablePointer<grpc_op>
+    private let count: Int
+    private var keepAlive: [AnyObject] = []
+    private var statusDetails: grpc_slice?
+    private var receivedMessage: UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>?
+    private var cancelledFlag: UnsafeMutablePointer<Int32>?
+    private var continuation: CheckedContinuation<BatchResult, Error>?
+
+    init(_ ops: [Operation]) {
+        count = ops.count
+        operations = .allocate(capacity: ops.count)
+        super.init()
+        for (index, op) in ops.enumerated() {
+            let cOp: grpc_op
+            switch op {
+            case .sendInitialMetadata(let metadata):
+                let outgoing = OutgoingMetadata(metadata)
+                keepAlive.append(outgoing)
+                cOp = cgrpc_op_send_initial_metadata(outgoing.entries, outgoing.count)
+            case .sendMessage(let bytes):
+                let buffer = CoreByteBuffer(copying: bytes)
+                keepAlive.append(buffer)
+                cOp = cgrpc_op_send_message(buffer.pointer)
+            case .sendStatusFromServer(let status, let trailers):
+                let outgoing = OutgoingMetadata(trailers)
+                keepAlive.append(outgoing)
+                statusDetails = grpc_slice_from_copied_string(status.message)
+                cOp = withUnsafeMutablePointer(to: &statusDetails!) { details in
+                    // The core copies the details during start_batch; the slice is ours to free.
+                    cgrpc_op_send_status_from_server(
+                        outgoing.entries, outgoing.count,
+                        grpc_status_code(rawValue: status.code.rawValue), details)
+                }
+            case .receiveMessage:
+                let slot = UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>.allocate(capacity: 1)
+                slot.initialize(to: nil)
+                receivedMessage = slot
+                cOp = cgrpc_op_recv_message(slot)
+            case .receiveCloseOnServer:
+                let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+                flag.initialize(to: 0)
+                cancelledFlag = flag
+                cOp = cgrpc_op_recv_close_on_server(flag)
+            }
+            (operations + index).initialize(to: cOp)
+        }
+    }
+
+    /// Starts the batch on `call` and suspends until the core completes it.
+    /// Throws `CoreError.startBatchFailed` when the core refuses the batch.
+    func run(on call: OpaquePointer) async throws -> BatchResult {
+        try await withCheckedThrowingContinuation { continuation in
+            self.continuation = continuation
+            let tag = retainedPointer()
+            let error = grpc_call_start_batch(call, operations, count, tag, nil)
+            if error != GRPC_CALL_OK {
+                self.continuation = nil
+                CompletionTag.releaseUnused(tag)
+                continuation.resume(throwing: CoreError(callError: error))
+            }
+        }
+    }
+
+    override func complete(success: Bool) {
+        var message: [UInt8]?
+        if let slot = receivedMessage, let buffer = slot.pointee {
+            slot.pointee = nil
+            message = CoreByteBuffer(taking: buffer).bytes()
+        }
+        let result = BatchResult(success: success, message: message, cancelled: (cancelledFlag?.pointee ?? 0) != 0)
+        let continuation = self.continuation
+        self.continuation = nil
+        continuation?.resume(returning: result)
+    }
+
+    deinit {
+        if let slot = receivedMessage {
+            if let buffer = slot.pointee { grpc_byte_buffer_destroy(buffer) }
+            slot.deallocate()
+        }
+        cancelledFlag?.deallocate()
+        if let details = statusDetails { grpc_slice_unref(details) }
+        operations.deinitialize(count: count)
+        operations.deallocate()
+    }
+}

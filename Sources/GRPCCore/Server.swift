@@ -1,0 +1,252 @@
+import CGRPCCore
+import Foundation
+import Logging
+
+/// A gRPC server on the C core: registered methods served by Swift async handlers.
+///
+/// One completion queue and one poller thread serve every call; handlers run as Swift tasks.
+/// For each registered method several calls are requested from the core ahead of time, and the
+/// next one is requested *before* the current one is handled. Calls to unregistered methods
+/// are answered with `UNIMPLEMENTED`. Messages over `maxReceiveMessageLength` are refused by
+/// the core with `RESOURCE_EXHAUSTED`.
+public final class Server: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var maxReceiveMessageLength: Int32 = 16 * 1024 * 1024
+        public var maxSendMessageLength: Int32 = 16 * 1024 * 1024
+        /// Calls requested from the core in advance, per method.
+        public var requestsAheadPerMethod = 8
+
+        public init() {}
+    }
+
+    /// A unary handler gets the request message and returns the response message.
+    public typealias UnaryHandler = @Sendable (ServerCall, [UInt8]) async throws -> [UInt8]
+    /// A streaming handler reads and writes through the call until it returns.
+    public typealias StreamingHandler = @Sendable (ServerCall) async throws -> Void
+
+    public enum Handler: Sendable {
+        case unary(UnaryHandler)
+        case bidirectionalStreaming(StreamingHandler)
+    }
+
+    private let configuration: Configuration
+    private let logger: Logger
+    private let server: OpaquePointer  // grpc_server*, owned until shutdown
+    private let queue: CompletionQueue
+    private var methods: [(path: String, handler: Handler, registration: UnsafeMutableRawPointer)] = []
+    private let lock = NSLock()
+    private var state = State.created
+    private let stopped = OneShotEvent()
+
+    private enum State { case created, started, shuttingDown, stopped }
+
+    public init(configuration: Configuration = Configuration(), logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        GRPCLibrary.retain()
+        queue = CompletionQueue()
+        let keys = [strdup("grpc.max_receive_message_length")!, strdup("grpc.max_send_message_length")!]
+        defer { keys.forEach { free($0) } }
+        var args = [
+            cgrpc_integer_arg(keys[0], configuration.maxReceiveMessageLength),
+            cgrpc_integer_arg(keys[1], configuration.maxSendMessageLength),
+        ]
+        server = args.withUnsafeMutableBufferPointer { buffer in
+            var channelArgs = grpc_channel_args(num_args: buffer.count, args: buffer.baseAddress)
+            return grpc_server_create(&channelArgs, nil)
+        }
+        grpc_server_register_completion_queue(server, queue.pointer, nil)
+    }
+
+    /// Registers `path` (e.g. `/package.Service/Method`). Only before `start`.
+    public func register(_ path: String, _ handler: Handler) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard state == .created else { throw CoreError.invalidState("methods must be registered before start") }
+        let payload: grpc_server_register_method_payload_handling
+        switch handler {
+        case .unary: payload = GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER
+        case .bidirectionalStreaming: payload = GRPC_SRM_PAYLOAD_NONE
+        }
+        guard let registration = grpc_server_register_method(server, path, nil, payload, 0) else {
+            throw CoreError.invalidState("could not register \(path)")
+        }
+        methods.append((path, handler, registration))
+    }
+
+    /// Binds `address` (e.g. `unix:/tmp/x.sock`), starts the poller and begins accepting calls.
+    public func start(listeningOn address: String) throws {
+        lock.lock()
+        guard state == .created else {
+            lock.unlock()
+            throw CoreError.invalidState("the server was already started")
+        }
+        let credentials = grpc_insecure_server_credentials_create()
+        let port = grpc_server_add_http2_port(server, address, credentials)
+        grpc_server_credentials_release(credentials)
+        guard port != 0 else {
+            lock.unlock()
+            throw CoreError.bindFailed(address: address)
+        }
+        state = .started
+        lock.unlock()
+        queue.startPolling(name: "grpc-completion-queue")
+        grpc_server_start(server)
+        for method in methods {
+            for _ in 0..<configuration.requestsAheadPerMethod { requestCall(for: method) }
+        }
+        for _ in 0..<2 { requestUnregisteredCall() }
+    }
+
+    private var isAccepting: Bool { lock.withLock { state == .started } }
+
+    // MARK: - Accepting calls
+
+    private func requestCall(for method: (path: String, handler: Handler, registration: UnsafeMutableRawPointer)) {
+        let request = RequestedCall(unary: { if case .unary = method.handler { return true } else { return false } }())
+        let tag = ClosureTag { [self] success in
+            guard success, let call = request.call else { return }  // failure: the server is shutting down
+            if isAccepting { requestCall(for: method) }
+            let serverCall = ServerCall(
+                taking: call, method: method.path, metadata: Metadata(copying: request.metadata.pointer),
+                millisecondsToDeadline: cgrpc_milliseconds_until(request.deadline.pointee))
+            let payload = request.takePayload()
+            handle(serverCall, handler: method.handler, payload: payload)
+        }
+        let pointer = tag.retainedPointer()
+        let error = grpc_server_request_registered_call(
+            server, method.registration, request.callSlot, request.deadline, request.metadata.pointer,
+            request.payloadSlot, queue.pointer, queue.pointer, pointer)
+        if error != GRPC_CALL_OK {
+            CompletionTag.releaseUnused(pointer)
+            logger.error("could not request a call", metadata: ["method": "\(method.path)", "grpc_call_error": "\(error.rawValue)"])
+        }
+    }
+
+    private func requestUnregisteredCall() {
+        let request = RequestedCall(unary: false)
+        let details = UnsafeMutablePointer<grpc_call_details>.allocate(capacity: 1)
+        grpc_call_details_init(details)
+        let tag = ClosureTag { [self] success in
+            defer {
+                grpc_call_details_destroy(details)
+                details.deallocate()
+            }
+            guard success, let call = request.call else { return }
+            if isAccepting { requestUnregisteredCall() }
+            let path = String(decoding: withUnsafePointer(to: details.pointee.method) { CoreByteBuffer.copy($0) }, as: UTF8.self)
+            let serverCall = ServerCall(
+                taking: call, method: path, metadata: Metadata(copying: request.metadata.pointer),
+                millisecondsToDeadline: cgrpc_milliseconds_until(details.pointee.deadline))
+            logger.debug("unknown method", metadata: ["method": "\(path)"])
+            serverCall.watchForClose()
+            Task { await serverCall.finish(with: GRPCStatus(.unimplemented, "unknown method \(path)")) }
+        }
+        let pointer = tag.retainedPointer()
+        let error = grpc_server_request_call(
+            server, request.callSlot, details, request.metadata.pointer, queue.pointer, queue.pointer, pointer)
+        if error != GRPC_CALL_OK {
+            CompletionTag.releaseUnused(pointer)
+            logger.error("could not request an unregistered call", metadata: ["grpc_call_error": "\(error.rawValue)"])
+        }
+    }
+
+    private func handle(_ call: ServerCall, handler: Handler, payload: [UInt8]?) {
+        call.watchForClose()
+        let task = Task {
+            let status: GRPCStatus
+            var response: [UInt8]?
+            do {
+                switch handler {
+                case .unary(let unary):
+                    guard let payload else {
+                        throw GRPCStatus(.invalidArgument, "a unary call needs exactly one request message")
+                    }
+                    response = try await unary(call, payload)
+                case .bidirectionalStreaming(let streaming):
+                    try await streaming(call)
+                }
+                status = .ok
+            } catch let error as GRPCStatus {
+                status = error
+            } catch {
+                logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+                status = GRPCStatus(.internal, "internal error")
+            }
+            if !call.isCancelled {
+                await call.finish(with: status, lastMessage: status.code == .ok ? response : nil)
+            }
+        }
+        call.onCancel { task.cancel() }
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops accepting calls, gives running calls `gracePeriod` to finish, cancels the rest,
+    /// then tears everything down in the core's order: shutdown_and_notify → cancel_all_calls →
+    /// drain → destroy → queue shutdown → drain → grpc_shutdown. Idempotent.
+    public func shutdown(gracePeriod: Duration) async {
+        let wasStarted: Bool? = lock.withLock {
+            guard state == .started || state == .created else { return nil }
+            defer { state = .shuttingDown }
+            return state == .started
+        }
+        guard let wasStarted else {
+            await stopped.wait()
+            return
+        }
+
+        if wasStarted {
+            let notified = OneShotEvent()
+            let tag = ClosureTag { _ in notified.signal() }
+            grpc_server_shutdown_and_notify(server, queue.pointer, tag.retainedPointer())
+            let finishedInTime = await notified.wait(timeout: gracePeriod)
+            if !finishedInTime {
+                logger.info("cancelling calls still running after the grace period")
+            }
+            grpc_server_cancel_all_calls(server)
+            await notified.wait()
+        }
+        grpc_server_destroy(server)
+        if wasStarted { await queue.shutdownAndDrain() }
+        GRPCLibrary.release()
+        lock.withLock { state = .stopped }
+        stopped.signal()
+    }
+}
+
+/// The out-parameters of one `grpc_server_request_(registered_)call`, owned until the tag fires.
+private final class RequestedCall: @unchecked Sendable {
+    let callSlot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+    let deadline = UnsafeMutablePointer<gpr_timespec>.allocate(capacity: 1)
+    let metadata = ReceivedMetadataArray()
+    let payloadSlot: UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>?
+
+    init(unary: Bool) {
+        callSlot.initialize(to: nil)
+        deadline.initialize(to: gpr_timespec())
+        if unary {
+            payloadSlot = .allocate(capacity: 1)
+            payloadSlot?.initialize(to: nil)
+        } else {
+            payloadSlot = nil
+        }
+    }
+
+    var call: OpaquePointer? { callSlot.pointee }
+
+    /// The request message of a unary call, copied out; the buffer is destroyed here.
+    func takePayload() -> [UInt8]? {
+        guard let slot = payloadSlot, let buffer = slot.pointee else { return nil }
+        slot.pointee = nil
+        return CoreByteBuffer(taking: buffer).bytes()
+    }
+
+    deinit {
+        if let slot = payloadSlot {
+            if let buffer = slot.pointee { grpc_byte_buffer_destroy(buffer) }
+            slot.deallocate()
+        }
+        callSlot.deallocate()
+        deadline.deallocate()
+    }
+}

@@ -1,0 +1,152 @@
+import CGRPCCore
+import Foundation
+
+/// One call accepted by the server. Owns the `grpc_call` reference and releases it in `deinit`,
+/// after every batch on it has completed (each running batch keeps the call alive).
+///
+/// Follows the core's rule of at most one outstanding send and one outstanding receive:
+/// sends (messages and the final status) go through a queue and start one at a time;
+/// `receiveMessage` must not be called again before the previous one returned.
+/// `RECV_CLOSE_ON_SERVER` is posted as soon as the call starts, so cancellation, deadline
+/// expiry and a vanished client are always seen and reported through `onCancel`.
+/// Thread-safe; every method may be called from any task.
+public final class ServerCall: @unchecked Sendable {
+    private let pointer: OpaquePointer  // grpc_call*, one reference owned
+    /// The full method path, e.g. `/dapr.proto.components.v1.OutputBinding/Invoke`.
+    public let method: String
+    /// The request metadata (headers), keys lowercase.
+    public let metadata: Metadata
+    /// When the client's deadline expires, if it set one.
+    public let deadline: ContinuousClock.Instant?
+
+    private let lock = NSLock()
+    private var cancelled = false
+    private var closed = false
+    private var cancelHandlers: [@Sendable () -> Void] = []
+    private var initialMetadataSent = false
+    private var sendInFlight = false
+    private var pendingSends: [(operations: [Operation], done: CheckedContinuation<Void, Error>)] = []
+
+    init(taking pointer: OpaquePointer, method: String, metadata: Metadata, millisecondsToDeadline: Int64) {
+        self.pointer = pointer
+        self.method = method
+        self.metadata = metadata
+        self.deadline = millisecondsToDeadline == Int64.max
+            ? nil : ContinuousClock.now.advanced(by: .milliseconds(millisecondsToDeadline))
+    }
+
+    deinit {
+        grpc_call_unref(pointer)
+    }
+
+    /// True once the call was cancelled by the client, by its deadline or by the server.
+    public var isCancelled: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return cancelled
+    }
+
+    /// Runs `handler` once when the call is cancelled (at once if it already was).
+    public func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        lock.lock()
+        if cancelled {
+            lock.unlock()
+            handler()
+            return
+        }
+        cancelHandlers.append(handler)
+        lock.unlock()
+    }
+
+    /// Posts RECV_CLOSE_ON_SERVER; called by the server before the handler starts.
+    func watchForClose() {
+        Task {
+            let result = try? await OperationBatch([.receiveCloseOnServer]).run(on: pointer)
+            markClosed(cancelled: result.map { $0.cancelled || !$0.success } ?? true)
+        }
+    }
+
+    private func markClosed(cancelled wasCancelled: Bool) {
+        lock.lock()
+        closed = true
+        guard wasCancelled, !cancelled else {
+            lock.unlock()
+            return
+        }
+        cancelled = true
+        let handlers = cancelHandlers
+        cancelHandlers = []
+        lock.unlock()
+        handlers.forEach { $0() }
+    }
+
+    /// Receives the next request message; nil when the client has finished sending.
+    /// Throws `GRPCStatus(.cancelled)` when the call was cancelled.
+    public func receiveMessage() async throws -> [UInt8]? {
+        let result = try await OperationBatch([.receiveMessage]).run(on: pointer)
+        if !result.success || (result.message == nil && isCancelled) {
+            throw GRPCStatus(.cancelled, "the call was cancelled")
+        }
+        return result.message
+    }
+
+    /// Sends one response message (with the response headers before the first one).
+    public func send(_ message: [UInt8]) async throws {
+        try await enqueueSend { headersSent in
+            headersSent ? [.sendMessage(message)] : [.sendInitialMetadata(Metadata()), .sendMessage(message)]
+        }
+    }
+
+    /// Ends the call: an optional last message and the status, in one batch.
+    func finish(with status: GRPCStatus, lastMessage: [UInt8]? = nil) async {
+        try? await enqueueSend { headersSent in
+            var operations: [Operation] = headersSent ? [] : [.sendInitialMetadata(Metadata())]
+            if let lastMessage { operations.append(.sendMessage(lastMessage)) }
+            operations.append(.sendStatusFromServer(status, trailers: Metadata()))
+            return operations
+        }
+    }
+
+    /// Cancels the call from the server side (the client sees `status`).
+    public func cancel(with status: GRPCStatus) {
+        _ = grpc_call_cancel_with_status(
+            pointer, grpc_status_code(rawValue: status.code.rawValue), status.message, nil)
+    }
+
+    /// Queues a send batch; `makeOperations` learns whether headers already went out.
+    private func enqueueSend(_ makeOperations: (Bool) -> [Operation]) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+            lock.lock()
+            let operations = makeOperations(initialMetadataSent)
+            initialMetadataSent = true
+            pendingSends.append((operations, done))
+            let startNow = !sendInFlight
+            sendInFlight = true
+            lock.unlock()
+            if startNow { startNextSend() }
+        }
+    }
+
+    private func startNextSend() {
+        lock.lock()
+        guard !pendingSends.isEmpty else {
+            sendInFlight = false
+            lock.unlock()
+            return
+        }
+        let next = pendingSends.removeFirst()
+        lock.unlock()
+        Task {
+            do {
+                let result = try await OperationBatch(next.operations).run(on: pointer)
+                if result.success {
+                    next.done.resume()
+                } else {
+                    next.done.resume(throwing: GRPCStatus(.cancelled, "the call ended before the message was sent"))
+                }
+            } catch {
+                next.done.resume(throwing: error)
+            }
+            startNextSend()
+        }
+    }
+}
