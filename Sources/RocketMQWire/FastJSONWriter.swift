@@ -1,0 +1,117 @@
+/// Writes JSON text byte for byte the way fastjson 1.2.x (the JSON library of the Java broker and
+/// client) does, so headers and bodies we produce equal the Java bytes (spec §1.2, §10.1, §10.3).
+///
+/// fastjson escaping: `"` and `\` get a backslash; `\b \t \n \f \r` use their short escapes; every
+/// other control character below 0x20 and DEL (0x7F) becomes `\u00XX` with uppercase hex (the
+/// property separators come out as `\u0001` / `\u0002`); `/` is not escaped. Non-ASCII characters are
+/// written as raw UTF-8, unless ``Options/escapeNonASCII`` asks for `BrowserCompatible` (`\u00E9`).
+///
+/// A value type; use one per document, from one thread at a time.
+public struct FastJSONWriter: Sendable {
+    /// Output options.
+    public struct Options: Sendable {
+        /// fastjson `BrowserCompatible`: non-ASCII as `\uXXXX` (UTF-16 units, uppercase hex).
+        public var escapeNonASCII: Bool
+        /// fastjson's default for `Map<Long,...>` keys: integer keys without quotes (not valid JSON).
+        public var bareIntegerKeys: Bool
+
+        public init(escapeNonASCII: Bool = false, bareIntegerKeys: Bool = false) {
+            self.escapeNonASCII = escapeNonASCII
+            self.bareIntegerKeys = bareIntegerKeys
+        }
+    }
+
+    /// The text written so far, UTF-8.
+    public private(set) var bytes: [UInt8] = []
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// The text written so far as a string.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends characters as they are (punctuation, numbers).
+    public mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// Appends a quoted, escaped string.
+    public mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for scalar in value.unicodeScalars {
+            switch scalar.value {
+            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x00..<0x20, 0x7F:
+                unicodeEscape(UInt16(scalar.value))
+            case 0x80...:
+                if options.escapeNonASCII {
+                    for unit in String(Character(scalar)).utf16 { unicodeEscape(unit) }
+                } else {
+                    bytes.append(contentsOf: String(Character(scalar)).utf8)
+                }
+            default:
+                bytes.append(UInt8(truncatingIfNeeded: scalar.value))
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func unicodeEscape(_ unit: UInt16) {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+        for shift in stride(from: 12, through: 0, by: -4) {
+            bytes.append(hex[Int((unit >> UInt16(shift)) & 0xF)])
+        }
+    }
+
+    /// Appends an object key followed by `:`. With ``Options/bareIntegerKeys``, keys that are
+    /// integers are written without quotes, like fastjson does for non-String map keys.
+    public mutating func key(_ key: String) {
+        if options.bareIntegerKeys, Int64(key) != nil {
+            raw(key)
+        } else {
+            string(key)
+        }
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Appends a parsed value in its stored member order.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: raw("null")
+        case .bool(let b): raw(b ? "true" : "false")
+        case .number(let n): raw(n)
+        case .string(let s): string(s)
+        case .array(let elements):
+            raw("[")
+            for (i, element) in elements.enumerated() {
+                if i > 0 { raw(",") }
+                self.value(element)
+            }
+            raw("]")
+        case .object(let members):
+            raw("{")
+            for (i, member) in members.enumerated() {
+                if i > 0 { raw(",") }
+                key(member.key)
+                self.value(member.value)
+            }
+            raw("}")
+        }
+    }
+
+    /// The fastjson text of a value.
+    public static func text(of value: JSONValue, options: Options = Options()) -> String {
+        var writer = FastJSONWriter(options: options)
+        writer.value(value)
+        return writer.text
+    }
+}
