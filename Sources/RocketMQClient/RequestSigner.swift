@@ -1,19 +1,12 @@
 import RocketMQWire
 
-/// The ACL hook (spec §6): adds `AccessKey`, `SecurityToken` and `Signature` to every request.
+/// The ACL hook (spec §6): adds `AccessKey`, `SecurityToken` and `Signature` to every request,
+/// using the wire module's signer (HMAC-SHA1 over the sorted ext values and the body).
 struct RequestSigner: Sendable {
     let credentials: Credentials
 
     func sign(_ command: inout RemotingCommand) {
-        command.extFields["AccessKey"] = credentials.accessKey
-        if let token = credentials.securityToken, !token.isEmpty {
-            command.extFields["SecurityToken"] = token
-        }
-        command.extFields["Signature"] = nil
-        command.extFields["Signature"] = pendingWireSigner(
-            extFields: command.extFields, body: command.body, secretKey: credentials.secretKey)
+        let token = credentials.securityToken.flatMap { $0.isEmpty ? nil : $0 }
+        AclSigner.sign(&command, accessKey: credentials.accessKey, secretKey: credentials.secretKey, securityToken: token)
     }
 }
-
-// TEMPORARY until RocketMQWire's ACL signer lands: replaced by the Wire call.
-private func pendingWireSigner(extFields: [String: String], body: [UInt8], secretKey: String) -> String { "" }

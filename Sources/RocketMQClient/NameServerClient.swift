@@ -1,0 +1,145 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RocketMQWire
+
+/// Asks name servers for topic routes (GET_ROUTEINFO_BY_TOPIC, spec §2.3), with failover across the
+/// configured name servers (or those the address server lists, §8.3) and a route cache refreshed
+/// when older than `routeRefreshInterval` (30 s).
+///
+/// Thread-safe; every method may be called from any task.
+final class NameServerClient: Sendable {
+    private struct State {
+        var addresses: [String]
+        /// Where the next request starts (the last name server that answered).
+        var current = 0
+        var routes: [String: (route: TopicRoute, fetchedAt: NIODeadline)] = [:]
+        var domainRefresh: Task<Void, Never>?
+    }
+
+    private let configuration: ClientConfiguration
+    private let pool: ConnectionPool
+    private let logger: Logger
+    private let state: NIOLockedValueBox<State>
+
+    init(configuration: ClientConfiguration, pool: ConnectionPool, logger: Logger) {
+        self.configuration = configuration
+        self.pool = pool
+        self.logger = logger
+        let addresses = configuration.nameServers.compactMap { HostAndPort($0)?.description }
+        self.state = NIOLockedValueBox(State(addresses: addresses))
+    }
+
+    /// Fetches the name-server list when only a domain is configured, and keeps refreshing it.
+    func start() async throws {
+        guard configuration.nameServers.isEmpty, let domain = configuration.nameServerDomain, !domain.isEmpty else { return }
+        try await refreshAddresses(domain: domain)
+        let interval = configuration.nameServerDomainRefreshInterval
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval.nanoseconds))
+                guard let self, !Task.isCancelled else { return }
+                do {
+                    try await self.refreshAddresses(domain: domain)
+                } catch {
+                    self.logger.warning("name server lookup failed; keeping the last list", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        state.withLockedValue { $0.domainRefresh = task }
+    }
+
+    func shutdown() {
+        state.withLockedValue { $0.domainRefresh?.cancel() }
+    }
+
+    var addresses: [String] { state.withLockedValue { $0.addresses } }
+
+    private func refreshAddresses(domain: String) async throws {
+        let url = NameServerAddressFetcher.url(forDomain: domain)
+        let list = try await NameServerAddressFetcher.fetch(url: url, group: pool.group, timeout: .seconds(3))
+            .compactMap { HostAndPort($0)?.description }
+        guard !list.isEmpty else { throw RocketMQError.unreachable(address: url, reason: "empty name server list") }
+        state.withLockedValue { state in
+            if state.addresses != list {
+                state.addresses = list
+                state.current = 0
+            }
+        }
+        logger.debug("name servers", metadata: ["addresses": "\(list.joined(separator: ";"))"])
+    }
+
+    /// The route of `topic` (namespace already applied by the caller), from the cache when fresh.
+    /// When a refresh fails but an older route is cached, the older route is returned.
+    func route(for topic: String, forceRefresh: Bool = false) async throws -> TopicRoute {
+        let cached = state.withLockedValue { $0.routes[topic] }
+        if let cached, !forceRefresh, cached.fetchedAt + configuration.routeRefreshInterval > .now() {
+            return cached.route
+        }
+        do {
+            let route = try await fetchRoute(topic: topic)
+            state.withLockedValue { $0.routes[topic] = (route, .now()) }
+            return route
+        } catch let error as RocketMQError {
+            if case .topicNotFound = error {
+                state.withLockedValue { _ = $0.routes.removeValue(forKey: topic) }
+                throw error
+            }
+            if let cached {
+                logger.warning("route refresh failed; using the cached route", metadata: ["topic": "\(topic)", "error": "\(error)"])
+                return cached.route
+            }
+            throw error
+        }
+    }
+
+    private func fetchRoute(topic: String) async throws -> TopicRoute {
+        let (addresses, start) = state.withLockedValue { ($0.addresses, $0.current) }
+        guard !addresses.isEmpty else {
+            throw RocketMQError.unreachable(address: configuration.nameServerDomain ?? "name server", reason: "no name server address known")
+        }
+        let request = RemotingCommand.request(
+            code: .getRouteinfoByTopic, extFields: ["topic": topic, "acceptStandardJsonOnly": "true"])
+        let attempts = max(addresses.count, configuration.retries + 1)
+        var lastError: RocketMQError = .unreachable(address: addresses[start % addresses.count], reason: "no attempt made")
+        for attempt in 0..<attempts {
+            let index = (start + attempt) % addresses.count
+            let address = addresses[index]
+            do {
+                let response = try await pool.request(address, request, timeout: configuration.requestTimeout)
+                state.withLockedValue { $0.current = index }
+                switch response.responseCode {
+                case .success:
+                    return try TopicRoute.parse(response.body)
+                case .topicNotExist:
+                    throw RocketMQError.topicNotFound(topic: topic, remark: response.remark)
+                default:
+                    throw ResponseErrors.error(for: response, topic: topic)
+                }
+            } catch let error as RocketMQError {
+                switch error {
+                case .topicNotFound, .noPermission, .invalidArgument, .notRunning:
+                    throw error
+                case .broker, .timeout, .unreachable, .connectionClosed, .protocolViolation:
+                    lastError = error
+                    logger.debug("name server failed, trying the next", metadata: ["address": "\(address)", "error": "\(error)"])
+                }
+            }
+        }
+        throw lastError
+    }
+}
+
+/// Turns a non-success response into the layer's error, in one place.
+enum ResponseErrors {
+    static func error(for response: RemotingCommand, topic: String? = nil) -> RocketMQError {
+        switch response.responseCode {
+        case .topicNotExist:
+            return .topicNotFound(topic: topic ?? "", remark: response.remark)
+        case .noPermission:
+            return .noPermission(remark: response.remark)
+        default:
+            return .broker(code: Int(response.code), remark: response.remark)
+        }
+    }
+}
