@@ -79,7 +79,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore"]),
+        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore"]),
         .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
         .testTarget(
             name: "DaprComponentsTests",

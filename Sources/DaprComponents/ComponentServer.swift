@@ -1,0 +1,265 @@
+import DaprProto
+import Foundation
+import GRPCCore
+import Logging
+
+/// Serves Dapr's `InputBinding` and `OutputBinding` services, plus server reflection
+/// (v1alpha, which daprd's discovery uses, and v1), on one Unix socket.
+///
+/// Every call is routed to a component instance by its `x-component-instance` header (the
+/// component's YAML name; a call without it uses a default instance). Handlers are thin: decode,
+/// find the instance, call it, encode; errors become statuses in `ComponentError.grpcStatus`.
+public final class ComponentServer: @unchecked Sendable {
+    public static let instanceHeader = "x-component-instance"
+    static let defaultInstance = "#default"
+    static let inputService = "dapr.proto.components.v1.InputBinding"
+    static let outputService = "dapr.proto.components.v1.OutputBinding"
+    static let reflectionServices = ["grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"]
+
+    public struct Configuration: Sendable {
+        public var socket: ComponentSocket
+        /// The largest request message accepted; larger ones get RESOURCE_EXHAUSTED.
+        public var maxReceiveMessageLength: Int32 = 16 * 1024 * 1024
+        /// How long in-flight calls and acks may take to finish at shutdown.
+        public var shutdownGracePeriod: Duration = .seconds(10)
+
+        public init(socket: ComponentSocket) {
+            self.socket = socket
+        }
+    }
+
+    private let configuration: Configuration
+    private let factory: BindingFactory
+    private let logger: Logger
+    private let server: Server
+    private let inputs = InstanceRegistry<InputBindingComponent>()
+    private let outputs = InstanceRegistry<OutputBindingComponent>()
+    private let readSessions = InstanceRegistry<MessageDelivery>()
+    private let descriptors = FileDescriptorIndex.embedded
+
+    public init(configuration: Configuration, factory: BindingFactory, logger: Logger) {
+        self.configuration = configuration
+        self.factory = factory
+        self.logger = logger
+        var serverConfiguration = Server.Configuration()
+        serverConfiguration.maxReceiveMessageLength = configuration.maxReceiveMessageLength
+        server = Server(configuration: serverConfiguration, logger: logger)
+    }
+
+    /// Prepares the socket, registers every method and starts serving.
+    public func start() throws {
+        try configuration.socket.prepare()
+        try registerBindingMethods()
+        for service in Self.reflectionServices {
+            try server.register("/\(service)/ServerReflectionInfo", .bidirectionalStreaming { [self] call in
+                try await serveReflection(call)
+            })
+        }
+        try server.start(listeningOn: configuration.socket.address)
+        try configuration.socket.allowAllUsers()
+        logger.info("serving Dapr bindings", metadata: ["socket": "\(configuration.socket.path)"])
+    }
+
+    /// Graceful stop: refuse new calls, let Read streams drain their acks (bounded), end them,
+    /// close every instance (offsets persisted, clients unregistered), remove the socket.
+    public func stop() async {
+        let grace = configuration.shutdownGracePeriod
+        async let serverStopped: Void = server.shutdown(gracePeriod: grace)
+        let sessions = readSessions.removeAll()
+        sessions.forEach { $0.startDraining() }
+        let deadline = ContinuousClock.now.advanced(by: grace / 2)
+        for session in sessions {
+            while session.inFlight > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            session.end()
+        }
+        await serverStopped
+        for input in inputs.removeAll() { await input.close() }
+        for output in outputs.removeAll() { await output.close() }
+        configuration.socket.remove()
+        logger.info("stopped", metadata: ["socket": "\(configuration.socket.path)"])
+    }
+
+    // MARK: - Binding services
+
+    private func instanceName(_ call: ServerCall) -> String {
+        call.metadata[Self.instanceHeader].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultInstance
+    }
+
+    private func unary<Request: ProtoMessage>(
+        _ path: String, _ type: Request.Type,
+        _ body: @escaping @Sendable (String, Request) async throws -> ProtoMessage
+    ) throws {
+        try server.register(path, .unary { [self] call, bytes in
+            let instance = instanceName(call)
+            do {
+                let request: Request
+                do {
+                    request = try Request(decoding: bytes)
+                } catch {
+                    throw ComponentError.invalidArgument("\(error) in \(path)")
+                }
+                return try await body(instance, request).encoded()
+            } catch {
+                let status = ComponentError.grpcStatus(for: error)
+                logger.debug("call failed", metadata: ["method": "\(path)", "instance": "\(instance)", "status": "\(status)"])
+                throw status
+            }
+        })
+    }
+
+    private func registerBindingMethods() throws {
+        let input = "/\(Self.inputService)/", output = "/\(Self.outputService)/"
+
+        try unary(output + "Init", BindingInitRequest.self) { [self] instance, request in
+            let component = factory.makeOutputBinding(instance: instance)
+            try await initialize(component, in: outputs, instance: instance) { try await component.initialize(metadata: request.properties) }
+            return EmptyMessage()
+        }
+        try unary(output + "ListOperations", EmptyMessage.self) { [self] instance, _ in
+            guard let component = outputs[instance] else { throw notInitialised(instance, "OutputBinding") }
+            return ListOperationsResponse(operations: component.operations)
+        }
+        try unary(output + "Invoke", InvokeRequest.self) { [self] instance, request in
+            guard let component = outputs[instance] else { throw notInitialised(instance, "OutputBinding") }
+            return try await component.invoke(request)
+        }
+        try unary(output + "Ping", EmptyMessage.self) { [self] instance, _ in
+            guard let component = outputs[instance] else { throw ComponentError.unavailable("output binding instance \(instance) is not initialised") }
+            try await component.ping()
+            return EmptyMessage()
+        }
+        try unary(input + "Init", BindingInitRequest.self) { [self] instance, request in
+            let component = factory.makeInputBinding(instance: instance)
+            readSessions.replace(instance, with: nil)?.end()
+            try await initialize(component, in: inputs, instance: instance) { try await component.initialize(metadata: request.properties) }
+            return EmptyMessage()
+        }
+        try unary(input + "Ping", EmptyMessage.self) { [self] instance, _ in
+            guard let component = inputs[instance] else { throw ComponentError.unavailable("input binding instance \(instance) is not initialised") }
+            try await component.ping()
+            return EmptyMessage()
+        }
+        try server.register(input + "Read", .bidirectionalStreaming { [self] call in
+            do {
+                try await serveRead(call)
+            } catch {
+                throw ComponentError.grpcStatus(for: error)
+            }
+        })
+    }
+
+    private func notInitialised(_ instance: String, _ service: String) -> ComponentError {
+        .failedPrecondition("\(service) instance \(instance) is not initialised: call Init first")
+    }
+
+    /// Replaces the instance only once the new one initialised; the old one is closed first so
+    /// the two never hold the same consumer group or client id at once.
+    private func initialize<Component>(
+        _ component: Component, in registry: InstanceRegistry<Component>, instance: String,
+        _ initialize: () async throws -> Void
+    ) async throws {
+        if let old = registry.replace(instance, with: nil) {
+            logger.info("re-initialising instance", metadata: ["instance": "\(instance)"])
+            await closeComponent(old)
+        }
+        do {
+            try await initialize()
+        } catch {
+            await closeComponent(component)
+            throw error
+        }
+        if let raced = registry.replace(instance, with: component) { await closeComponent(raced) }
+        logger.info("instance initialised", metadata: ["instance": "\(instance)", "type": "\(Component.self)"])
+    }
+
+    private func closeComponent<Component>(_ component: Component) async {
+        if let input = component as? InputBindingComponent { await input.close() }
+        if let output = component as? OutputBindingComponent { await output.close() }
+    }
+
+    /// One `InputBinding/Read` stream: the component delivers, daprd acks (in any order).
+    private func serveRead(_ call: ServerCall) async throws {
+        let instance = instanceName(call)
+        guard let component = inputs[instance] else { throw notInitialised(instance, "InputBinding") }
+        let delivery = MessageDelivery(send: { try await call.send($0.encoded()) })
+        if let previous = readSessions.replace(instance, with: delivery) {
+            logger.info("a new Read stream replaces the running one", metadata: ["instance": "\(instance)"])
+            previous.end()
+        }
+        call.onCancel { delivery.end() }
+        let malformedAck = LockedFlag()
+        let acks = Task { [logger] in
+            while let bytes = try? await call.receiveMessage() {
+                guard let ack = try? ReadRequest(decoding: bytes) else {
+                    logger.error("malformed ReadRequest; ending the stream", metadata: ["instance": "\(instance)"])
+                    malformedAck.set()
+                    break
+                }
+                if !delivery.acknowledge(ack) {
+                    logger.warning("ack for an unknown message id ignored", metadata: ["instance": "\(instance)", "message_id": "\(ack.messageID)"])
+                }
+            }
+            delivery.end()
+        }
+        defer {
+            delivery.end()
+            acks.cancel()
+            readSessions.remove(instance) { $0 === delivery }
+        }
+        logger.info("Read stream opened", metadata: ["instance": "\(instance)"])
+        try await component.read(delivery)
+        if malformedAck.isSet { throw ComponentError.invalidArgument("malformed ReadRequest (ack) message") }
+        logger.info("Read stream ended", metadata: ["instance": "\(instance)"])
+    }
+
+    // MARK: - Reflection
+
+    private var servedServices: [String] {
+        [Self.inputService, Self.outputService] + Self.reflectionServices
+    }
+
+    private func serveReflection(_ call: ServerCall) async throws {
+        while let bytes = try await call.receiveMessage() {
+            let request: ReflectionRequest
+            do {
+                request = try ReflectionRequest(decoding: bytes)
+            } catch {
+                throw GRPCStatus(.invalidArgument, "malformed ServerReflectionRequest")
+            }
+            try await call.send(reflectionResponse(to: request).encoded())
+        }
+    }
+
+    func reflectionResponse(to request: ReflectionRequest) -> ReflectionResponse {
+        func files(_ file: FileDescriptorIndex.File?, _ what: String) -> ReflectionResponse.Kind {
+            guard let file else { return .error(code: StatusCode.notFound.rawValue, message: "\(what) not found") }
+            return .fileDescriptors(descriptors.withDependencies(file).map(\.serialized))
+        }
+        let kind: ReflectionResponse.Kind
+        switch request.kind {
+        case .listServices:
+            kind = .services(servedServices)
+        case .fileByFilename(let name):
+            kind = files(descriptors.file(named: name), "file \(name)")
+        case .fileContainingSymbol(let symbol):
+            kind = files(descriptors.file(containingSymbol: symbol), "symbol \(symbol)")
+        case .fileContainingExtension(let type, let number):
+            kind = .error(code: StatusCode.notFound.rawValue, message: "no extension \(number) of \(type): these protos declare no extensions")
+        case .allExtensionNumbersOfType(let type):
+            kind = .error(code: StatusCode.notFound.rawValue, message: "no extensions of \(type): these protos declare no extensions")
+        case .notSet:
+            kind = .error(code: StatusCode.invalidArgument.rawValue, message: "the request sets no message_request field")
+        }
+        return ReflectionResponse(validHost: request.host, originalRequest: request, kind: kind)
+    }
+}
+
+/// A flag set once from one task and read from another.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}

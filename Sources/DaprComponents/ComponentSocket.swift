@@ -1,0 +1,96 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Unix domain socket daprd discovers: `<folder>/<name>.sock`.
+///
+/// Folder: `DAPR_COMPONENTS_SOCKETS_FOLDER` (what daprd reads), else
+/// `DAPR_COMPONENT_SOCKETS_FOLDER` (what the Kubernetes injector and the Go SDK set), else
+/// `/tmp/dapr-components-sockets`. A stale file (nothing listening) is removed; a live one is
+/// an error, never silently taken over.
+public struct ComponentSocket: Sendable, Equatable {
+    public static let defaultFolder = "/tmp/dapr-components-sockets"
+    public static let defaultName = "rocketmq"
+
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public init(name: String = ComponentSocket.defaultName, environment: [String: String]) {
+        let folder = [environment["DAPR_COMPONENTS_SOCKETS_FOLDER"], environment["DAPR_COMPONENT_SOCKETS_FOLDER"]]
+            .compactMap { $0 }.first { !$0.isEmpty } ?? Self.defaultFolder
+        path = (folder as NSString).appendingPathComponent(name + ".sock")
+    }
+
+    /// The gRPC address of the socket.
+    public var address: String { "unix:" + path }
+
+    public enum SocketError: Error, Equatable, CustomStringConvertible {
+        case inUse(String)
+        case notASocket(String)
+        case cannotPrepare(String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .inUse(let path):
+                return "another process is already serving \(path); stop it or choose another socket name"
+            case .notASocket(let path):
+                return "\(path) exists and is not a socket; refusing to remove it"
+            case .cannotPrepare(let path, let reason):
+                return "cannot prepare \(path): \(reason)"
+            }
+        }
+    }
+
+    /// Creates the folder and clears a stale socket file. Throws when a live server owns it.
+    public func prepare() throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw SocketError.cannotPrepare(path, reason: "\(error)")
+        }
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }  // nothing there
+        guard (status.st_mode & S_IFMT) == S_IFSOCK else { throw SocketError.notASocket(path) }
+        if Self.isListening(path) { throw SocketError.inUse(path) }
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw SocketError.cannotPrepare(path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Lets other users connect: daprd may run as another user (Kubernetes, shared hosts).
+    public func allowAllUsers() throws {
+        guard chmod(path, 0o666) == 0 else {
+            throw SocketError.cannotPrepare(path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    public func remove() {
+        unlink(path)
+    }
+
+    /// True when something accepts connections on the socket at `path`.
+    public static func isListening(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import XCTest
+
+/// A process started by a test: output captured, killed when the test is done with it.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        process.standardError = errors
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.stdoutData.append(data) }
+        }
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.stderrData.append(data) }
+        }
+        process.terminationHandler = { [exited] _ in exited.signal() }
+        try process.run()
+    }
+
+    /// A program found on PATH.
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    var standardOutput: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+    var standardError: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+
+    /// Waits for exit; false if it is still running after `timeout` (then it is killed).
+    @discardableResult
+    func waitForExit(timeout: TimeInterval) -> Bool {
+        if exited.wait(timeout: .now() + timeout) == .timedOut {
+            kill()
+            return false
+        }
+        exited.signal()  // leave the semaphore signalled for later waits
+        // Let the readability handlers take the last bytes.
+        output.fileHandleForReading.readabilityHandler = nil
+        errors.fileHandleForReading.readabilityHandler = nil
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        let restErrors = errors.fileHandleForReading.readDataToEndOfFile()
+        lock.withLock {
+            stdoutData.append(rest)
+            stderrData.append(restErrors)
+        }
+        return true
+    }
+
+    var exitCode: Int32 { process.terminationStatus }
+
+    /// Polls the captured output until `predicate` holds, at most `timeout`.
+    func waitForOutput(timeout: TimeInterval, _ predicate: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if predicate(standardOutput) { return true }
+            if !process.isRunning { return predicate(standardOutput) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
+    func signal(_ signal: Int32) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    func kill() {
+        signal(SIGKILL)
+        exited.wait()
+        exited.signal()
+    }
+
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// A fresh folder for sockets, removed at the end of the test.
+final class TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "dapr-rocketmq-test-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+enum RepositoryPaths {
+    /// The repository root, found from this file's location.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let pythonClient = root.appendingPathComponent("Tests/Clients/dapr_client.py").path
+}
+
+/// Runs the Python grpcio client for one scenario and decodes its last JSON line.
+func runPythonClient(socket: String, _ arguments: [String], timeout: TimeInterval = 120,
+                     file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    let python = try XCTUnwrap(ChildProcess.which("python3"), "python3 is needed (scripts/install-dependencies.sh)", file: file, line: line)
+    let client = try ChildProcess(python, [RepositoryPaths.pythonClient, socket] + arguments)
+    XCTAssertTrue(client.waitForExit(timeout: timeout), "python client timed out", file: file, line: line)
+    XCTAssertEqual(client.exitCode, 0, "python client failed: \(client.standardError)", file: file, line: line)
+    let lastLine = try XCTUnwrap(client.standardOutput.split(separator: "\n").last, "no output; stderr: \(client.standardError)", file: file, line: line)
+    return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any], file: file, line: line)
+}

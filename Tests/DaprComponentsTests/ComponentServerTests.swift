@@ -1,0 +1,133 @@
+import DaprComponents
+import DaprProto
+import Foundation
+import Logging
+import XCTest
+
+/// The server layer on its own, in process, with test bindings, driven by real gRPC clients:
+/// grpcurl (Go) and Python grpcio.
+final class ComponentServerTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private var server: ComponentServer!
+    private var socket: ComponentSocket!
+
+    override func setUp() async throws {
+        folder = try TemporaryFolder()
+        socket = ComponentSocket(name: "test", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
+        var configuration = ComponentServer.Configuration(socket: socket)
+        configuration.maxReceiveMessageLength = 1024 * 1024
+        configuration.shutdownGracePeriod = .seconds(2)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        server = ComponentServer(configuration: configuration, factory: TestBindingFactory(), logger: logger)
+        try server.start()
+    }
+
+    override func tearDown() async throws {
+        await server?.stop()
+        server = nil
+        folder = nil
+    }
+
+    /// Runs `grpcurl -plaintext -unix FLAGS SOCKET COMMAND...` (grpcurl 1.8 takes the socket path with -unix).
+    private func grpcurl(_ flags: [String] = [], _ command: String..., file: StaticString = #filePath, line: UInt = #line) throws -> (code: Int32, output: String, errors: String) {
+        let grpcurl = try XCTUnwrap(ChildProcess.which("grpcurl"), "grpcurl is needed (scripts/install-dependencies.sh)", file: file, line: line)
+        let process = try ChildProcess(grpcurl, ["-plaintext", "-unix"] + flags + [socket.path] + command)
+        XCTAssertTrue(process.waitForExit(timeout: 60), "grpcurl timed out", file: file, line: line)
+        return (process.exitCode, process.standardOutput, process.standardError)
+    }
+
+    func testGrpcurlListsBothBindingServicesThroughReflection() throws {
+        let result = try grpcurl([], "list")
+        XCTAssertEqual(result.code, 0, result.errors)
+        let services = result.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Set(services), ["dapr.proto.components.v1.InputBinding", "dapr.proto.components.v1.OutputBinding",
+                                       "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"])
+    }
+
+    func testGrpcurlDescribesServicesAndMessages() throws {
+        let service = try grpcurl([], "describe", "dapr.proto.components.v1.InputBinding")
+        XCTAssertEqual(service.code, 0, service.errors)
+        XCTAssertTrue(service.output.contains("rpc Read ( stream .dapr.proto.components.v1.ReadRequest ) returns ( stream .dapr.proto.components.v1.ReadResponse )"), service.output)
+        let message = try grpcurl([], "describe", "dapr.proto.components.v1.ReadResponse")
+        XCTAssertEqual(message.code, 0, message.errors)
+        XCTAssertTrue(message.output.contains("map<string, string> metadata = 2;"), message.output)
+        XCTAssertTrue(message.output.contains("string message_id = 4;"), message.output)
+    }
+
+    func testGrpcurlUnaryCallsRouteByComponentInstance() throws {
+        let initA = try grpcurl(["-H", "x-component-instance: a", "-d", #"{"metadata":{"properties":{"topics":"A"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
+        XCTAssertEqual(initA.code, 0, initA.errors)
+        let initDefault = try grpcurl(["-d", #"{"metadata":{"properties":{"topics":"D"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
+        XCTAssertEqual(initDefault.code, 0, initDefault.errors)
+
+        let invokeA = try grpcurl(["-H", "x-component-instance: a", "-d", #"{"operation":"echo","data":"aGk="}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertEqual(invokeA.code, 0, invokeA.errors)
+        XCTAssertTrue(invokeA.output.contains(#""instance": "a""#), invokeA.output)
+        XCTAssertTrue(invokeA.output.contains(#""topics": "A""#), invokeA.output)
+        XCTAssertTrue(invokeA.output.contains(#""data": "aGk=""#), invokeA.output)
+
+        let invokeDefault = try grpcurl(["-d", #"{"operation":"echo"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertEqual(invokeDefault.code, 0, invokeDefault.errors)
+        XCTAssertTrue(invokeDefault.output.contains(#""topics": "D""#), invokeDefault.output)
+
+        let operations = try grpcurl(["-H", "x-component-instance: a"], "dapr.proto.components.v1.OutputBinding/ListOperations")
+        XCTAssertTrue(operations.output.contains("\"echo\""), operations.output)
+    }
+
+    func testErrorsCarryTheirStatusCodes() throws {
+        let notInitialised = try grpcurl(["-H", "x-component-instance: nobody", "-d", #"{"operation":"echo"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertNotEqual(notInitialised.code, 0)
+        XCTAssertTrue(notInitialised.errors.contains("FailedPrecondition"), notInitialised.errors)
+
+        let badInit = try grpcurl(["-d", #"{"metadata":{"properties":{"fail":"yes"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
+        XCTAssertTrue(badInit.errors.contains("InvalidArgument") && badInit.errors.contains("field fail"), badInit.errors)
+
+        let pingBeforeInit = try grpcurl(["-H", "x-component-instance: nobody"], "dapr.proto.components.v1.InputBinding/Ping")
+        XCTAssertTrue(pingBeforeInit.errors.contains("Unavailable"), pingBeforeInit.errors)
+    }
+
+    func testDaprdSequenceFromPythonGrpcio() throws {
+        let result = try runPythonClient(socket: socket.path, ["daprd-sequence", "orders", "5"])
+        XCTAssertEqual(Set(result["services"] as? [String] ?? []).isSuperset(of: ["dapr.proto.components.v1.InputBinding", "dapr.proto.components.v1.OutputBinding"]), true)
+        XCTAssertEqual(result["operations"] as? [String], ["echo", "slow"])
+        XCTAssertEqual(result["invoke_data"] as? String, "hello")
+        XCTAssertEqual((result["invoke_metadata"] as? [String: String])?["instance"], "orders")
+        let delivered = try XCTUnwrap(result["delivered"] as? [String: Any])
+        XCTAssertEqual(Set(delivered["data"] as? [String] ?? []), Set((0..<5).map { "orders:\($0)" }))
+        XCTAssertEqual(delivered["ids_unique"] as? Bool, true)
+        XCTAssertEqual(delivered["confirmation"] as? String, "acked:5/0", "every out-of-order ack reached its message")
+    }
+
+    func testTwoHundredConcurrentUnaryCalls() throws {
+        let result = try runPythonClient(socket: socket.path, ["concurrent-unary", "200"])
+        XCTAssertEqual(result["ok"] as? Bool, true)
+        XCTAssertEqual(result["count"] as? Int, 200)
+    }
+
+    func testTwentyConcurrentReadStreams() throws {
+        let result = try runPythonClient(socket: socket.path, ["concurrent-reads", "20", "10"])
+        XCTAssertEqual(result["counts"] as? [Int], Array(repeating: 10, count: 20))
+        XCTAssertEqual(result["confirmations"] as? [String], Array(repeating: "acked:10/0", count: 20))
+    }
+
+    func testMalformedUnknownAndOversizeRequestsGetTheirStatus() throws {
+        let result = try runPythonClient(socket: socket.path, ["bad-input", "\(2 * 1024 * 1024)"])
+        XCTAssertEqual((result["malformed"] as? [String])?.first, "INVALID_ARGUMENT")
+        XCTAssertEqual((result["unknown_method"] as? [String])?.first, "UNIMPLEMENTED")
+        XCTAssertEqual((result["oversize"] as? [String])?.first, "RESOURCE_EXHAUSTED")
+        XCTAssertEqual((result["before_init"] as? [String])?.first, "FAILED_PRECONDITION")
+        XCTAssertEqual((result["still_serving"] as? [String])?.first, "FAILED_PRECONDITION", "the server keeps serving after bad input")
+    }
+
+    func testStopEndsOpenReadStreamsAndRemovesTheSocket() async throws {
+        let python = try XCTUnwrap(ChildProcess.which("python3"))
+        let client = try ChildProcess(python, [RepositoryPaths.pythonClient, socket.path, "open-read", "held"])
+        XCTAssertTrue(client.waitForOutput(timeout: 60) { $0.contains("\"open\": true") }, client.standardError)
+        await server.stop()
+        server = nil
+        XCTAssertTrue(client.waitForExit(timeout: 30))
+        XCTAssertTrue(client.standardOutput.contains(#""ended": "OK""#), client.standardOutput + client.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: socket.path))
+    }
+}
