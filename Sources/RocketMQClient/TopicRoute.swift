@@ -63,16 +63,16 @@ struct TopicRoute: Sendable, Equatable {
     }
 
     /// Queues a producer may write to: WRITE permission and a master, brokers sorted by name (spec §3.4).
-    func publishQueues(topic: String) -> [QueueKey] {
+    func publishQueues(topic: String) -> [MessageQueue] {
         queueDatas.filter { $0.perm & Self.permWrite != 0 && masterAddress(of: $0.brokerName) != nil }
             .sorted { $0.brokerName < $1.brokerName }
-            .flatMap { data in (0..<Int32(data.writeQueueNums)).map { QueueKey(topic: topic, brokerName: data.brokerName, queueId: $0) } }
+            .flatMap { data in (0..<Int32(data.writeQueueNums)).map { MessageQueue(topic: topic, brokerName: data.brokerName, queueId: $0) } }
     }
 
     /// Queues a consumer may read: READ permission (spec §3.4).
-    func subscribeQueues(topic: String) -> [QueueKey] {
+    func subscribeQueues(topic: String) -> [MessageQueue] {
         queueDatas.filter { $0.perm & Self.permRead != 0 }
-            .flatMap { data in (0..<Int32(data.readQueueNums)).map { QueueKey(topic: topic, brokerName: data.brokerName, queueId: $0) } }
+            .flatMap { data in (0..<Int32(data.readQueueNums)).map { MessageQueue(topic: topic, brokerName: data.brokerName, queueId: $0) } }
             .sorted()
     }
 }

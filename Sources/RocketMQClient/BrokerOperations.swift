@@ -1,0 +1,202 @@
+import Logging
+import NIOCore
+import RocketMQWire
+
+/// Every consumer-side broker request in one place (spec §2.5–§2.11, §2.15): offsets, pulls,
+/// heartbeats, membership, send-back, locks. Names on the wire are already namespace-wrapped by
+/// the caller. Thread-safe (a value holding thread-safe references).
+struct BrokerOperations: Sendable {
+    /// Pull `sysFlag` bits (spec §2.5).
+    static let pullFlagSuspend: Int32 = 0x2
+    static let pullFlagSubscription: Int32 = 0x4
+
+    let pool: ConnectionPool
+    let nameServer: NameServerClient
+    let requestTimeout: TimeAmount
+    let logger: Logger
+
+    /// The master address of the broker holding `queue`.
+    func masterAddress(for queue: MessageQueue) async throws -> String {
+        let route = try await nameServer.route(for: queue.topic)
+        if let address = route.masterAddress(of: queue.brokerName) { return address }
+        let fresh = try await nameServer.route(for: queue.topic, forceRefresh: true)
+        guard let address = fresh.masterAddress(of: queue.brokerName) else {
+            throw RocketMQError.unreachable(address: queue.brokerName, reason: "no master address for broker")
+        }
+        return address
+    }
+
+    /// QUERY_CONSUMER_OFFSET: the stored offset, or nil when the broker has none (code 22).
+    func queryOffset(group: String, queue: MessageQueue) async throws -> Int64? {
+        let address = try await masterAddress(for: queue)
+        let response = try await pool.request(
+            address,
+            .request(code: .queryConsumerOffset, extFields: [
+                "consumerGroup": group, "topic": queue.topic, "queueId": String(queue.queueId), "bname": queue.brokerName,
+            ]),
+            timeout: requestTimeout)
+        switch response.responseCode {
+        case .success:
+            guard let offset = response.extFields["offset"].flatMap({ Int64($0) }) else {
+                throw RocketMQError.protocolViolation("QUERY_CONSUMER_OFFSET response without offset")
+            }
+            return offset
+        case .queryNotFound:
+            return nil
+        default:
+            throw ResponseErrors.error(for: response, topic: queue.topic)
+        }
+    }
+
+    /// UPDATE_CONSUMER_OFFSET, waiting for the broker's answer (so a later reader sees it).
+    func updateOffset(group: String, queue: MessageQueue, offset: Int64) async throws {
+        let address = try await masterAddress(for: queue)
+        let response = try await pool.request(
+            address,
+            .request(code: .updateConsumerOffset, extFields: [
+                "consumerGroup": group, "topic": queue.topic, "queueId": String(queue.queueId),
+                "commitOffset": String(offset), "bname": queue.brokerName,
+            ]),
+            timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response, topic: queue.topic) }
+    }
+
+    /// GET_MAX_OFFSET (the next offset to be written) or SEARCH_OFFSET_BY_TIMESTAMP.
+    func offset(of queue: MessageQueue, atTimestamp timestamp: Int64? = nil) async throws -> Int64 {
+        let address = try await masterAddress(for: queue)
+        var ext = ["topic": queue.topic, "queueId": String(queue.queueId), "bname": queue.brokerName]
+        var code = RequestCode.getMaxOffset
+        if let timestamp {
+            ext["timestamp"] = String(timestamp)
+            code = .searchOffsetByTimestamp
+        }
+        let response = try await pool.request(address, .request(code: code, extFields: ext), timeout: requestTimeout)
+        guard response.responseCode == .success, let offset = response.extFields["offset"].flatMap({ Int64($0) }) else {
+            throw ResponseErrors.error(for: response, topic: queue.topic)
+        }
+        return offset
+    }
+
+    /// Where a group starts on a queue: the stored offset, else the policy of spec §5.6.
+    func startOffset(group: String, queue: MessageQueue, policy: ConsumeFromWhere) async throws -> Int64 {
+        if let stored = try await queryOffset(group: group, queue: queue), stored >= 0 { return stored }
+        let isRetry = queue.topic.hasPrefix(Namespace.retryPrefix)
+        switch policy {
+        case .lastOffset:
+            return isRetry ? 0 : try await offset(of: queue)
+        case .firstOffset:
+            return 0
+        case .timestamp(let millis):
+            return isRetry ? try await offset(of: queue) : try await offset(of: queue, atTimestamp: millis)
+        }
+    }
+
+    enum PullResult: Sendable {
+        case found(messages: [StoredMessage], nextBeginOffset: Int64)
+        /// NO_NEW_MSG (19) / NO_MATCHED_MSG (20): move on to `nextBeginOffset`.
+        case noNewMessages(nextBeginOffset: Int64)
+        /// OFFSET_ILLEGAL (21).
+        case offsetMoved(nextBeginOffset: Int64)
+    }
+
+    /// PULL_MESSAGE with long polling; the subscription travels with the request so the broker
+    /// needs no heartbeat for it (lite pull) and never answers SUBSCRIPTION_NOT_EXIST.
+    func pull(
+        group: String, queue: MessageQueue, offset: Int64, maxMessages: Int, subscription: Subscription,
+        suspend: TimeAmount?
+    ) async throws -> PullResult {
+        let address = try await masterAddress(for: queue)
+        var sysFlag = Self.pullFlagSubscription
+        if suspend != nil { sysFlag |= Self.pullFlagSuspend }
+        let suspendMillis = (suspend ?? .zero).nanoseconds / 1_000_000
+        let ext: [String: String] = [
+            "consumerGroup": group, "topic": queue.topic, "queueId": String(queue.queueId),
+            "queueOffset": String(offset), "maxMsgNums": String(maxMessages), "sysFlag": String(sysFlag),
+            "commitOffset": "0", "suspendTimeoutMillis": String(suspendMillis),
+            "subscription": subscription.expression, "subVersion": "0", "expressionType": "TAG",
+            "bname": queue.brokerName,
+        ]
+        // The socket wait must outlast the broker's hold (spec §2.5).
+        let timeout = (suspend ?? .zero) + requestTimeout + .seconds(5)
+        let response = try await pool.request(address, .request(code: .pullMessage, extFields: ext), timeout: timeout)
+        let next = response.extFields["nextBeginOffset"].flatMap { Int64($0) }
+        switch response.responseCode {
+        case .success:
+            let messages: [StoredMessage]
+            do {
+                messages = try StoredMessageDecoder.decodeAll(response.body)
+            } catch {
+                throw RocketMQError.protocolViolation("pull body from \(address): \(error)")
+            }
+            let fallback = (messages.last?.queueOffset).map { $0 + 1 } ?? offset
+            return .found(messages: messages, nextBeginOffset: next ?? fallback)
+        case .pullNotFound, .pullRetryImmediately:
+            return .noNewMessages(nextBeginOffset: next ?? offset)
+        case .pullOffsetMoved:
+            return .offsetMoved(nextBeginOffset: next ?? offset)
+        default:
+            throw ResponseErrors.error(for: response, topic: queue.topic)
+        }
+    }
+
+    /// GET_CONSUMER_LIST_BY_GROUP, asked of `address`.
+    func consumerList(group: String, address: String) async throws -> [String] {
+        let response = try await pool.request(
+            address, .request(code: .getConsumerListByGroup, extFields: ["consumerGroup": group]), timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+        do {
+            return try ConsumerListBody(body: response.body).consumerIdList
+        } catch {
+            throw RocketMQError.protocolViolation("consumer list: \(error)")
+        }
+    }
+
+    /// HEART_BEAT with the given data.
+    func heartbeat(_ data: HeartbeatData, address: String) async throws {
+        let response = try await pool.request(address, .request(code: .heartBeat, body: data.encoded()), timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+    }
+
+    /// UNREGISTER_CLIENT.
+    func unregister(clientID: String, consumerGroup: String?, producerGroup: String?, address: String) async throws {
+        var ext = ["clientID": clientID]
+        if let consumerGroup { ext["consumerGroup"] = consumerGroup }
+        if let producerGroup { ext["producerGroup"] = producerGroup }
+        let response = try await pool.request(address, .request(code: .unregisterClient, extFields: ext), timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+    }
+
+    /// CONSUMER_SEND_MSG_BACK (spec §2.10): the broker redelivers through `%RETRY%<group>`, or moves
+    /// the message to `%DLQ%<group>` after `maxReconsumeTimes` (or at once for `delayLevel < 0`).
+    func sendBack(
+        group: String, message: StoredMessage, queue: MessageQueue, delayLevel: Int, maxReconsumeTimes: Int
+    ) async throws {
+        let address = try await masterAddress(for: queue)
+        let ext: [String: String] = [
+            "offset": String(message.commitLogOffset), "group": group, "delayLevel": String(delayLevel),
+            "originMsgId": message.msgId, "originTopic": message.properties[MessagePropertyKey.retryTopic] ?? message.topic,
+            "unitMode": "false", "maxReconsumeTimes": String(maxReconsumeTimes), "bname": queue.brokerName,
+        ]
+        let response = try await pool.request(address, .request(code: .consumerSendMsgBack, extFields: ext), timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response, topic: queue.topic) }
+    }
+
+    /// LOCK_BATCH_MQ: the queues the broker granted.
+    func lock(group: String, clientID: String, queues: [MessageQueue], address: String) async throws -> Set<MessageQueue> {
+        let body = LockBatchRequestBody(consumerGroup: group, clientId: clientID, mqSet: queues).encoded()
+        let response = try await pool.request(address, .request(code: .lockBatchMq, body: body), timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+        do {
+            return Set(try LockBatchResponseBody(body: response.body).lockOKMQSet)
+        } catch {
+            throw RocketMQError.protocolViolation("lock response: \(error)")
+        }
+    }
+
+    /// UNLOCK_BATCH_MQ.
+    func unlock(group: String, clientID: String, queues: [MessageQueue], address: String) async throws {
+        let body = UnlockBatchRequestBody(consumerGroup: group, clientId: clientID, mqSet: queues).encoded()
+        let response = try await pool.request(address, .request(code: .unlockBatchMq, body: body), timeout: requestTimeout)
+        guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+    }
+}

@@ -1,0 +1,64 @@
+import RocketMQWire
+
+/// Identifies one delivery of one message; pass it back to `PushConsumer.ack`. Unique per delivery:
+/// a redelivered message gets a new handle.
+public struct DeliveryHandle: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+
+    public var description: String { String(rawValue) }
+}
+
+/// A message handed to the application. A value type.
+public struct ConsumedMessage: Sendable {
+    public let handle: DeliveryHandle
+    /// The topic without namespace; for a message redelivered through the retry topic, its original topic.
+    public let topic: String
+    /// `UNIQ_KEY` when the producer set one, else the broker's id.
+    public let messageID: String
+    public let offsetMessageID: String
+    public let tags: String?
+    public let keys: [String]
+    public let brokerName: String
+    public let queueId: Int32
+    public let queueOffset: Int64
+    public let bornTimestamp: Int64
+    public let storeTimestamp: Int64
+    public let reconsumeTimes: Int32
+    /// Every property, system ones included.
+    public let properties: [String: String]
+    /// The body, decompressed.
+    public let body: [UInt8]
+    /// The consumer group (without namespace).
+    public let consumerGroup: String
+    /// The tag expression of the subscription that matched.
+    public let subscriptionExpression: String
+
+    /// Properties the application set (everything but the client's and broker's own keys).
+    public var userProperties: [String: String] {
+        properties.filter { !MessageSystemProperties.reserved.contains($0.key) }
+    }
+
+    init(
+        handle: DeliveryHandle, message: StoredMessage, brokerName: String, namespace: Namespace,
+        consumerGroup: String, subscriptionExpression: String
+    ) {
+        let properties = message.properties
+        self.handle = handle
+        let wireTopic = properties[MessagePropertyKey.retryTopic] ?? message.topic
+        self.topic = namespace.unwrap(wireTopic)
+        self.messageID = message.msgId
+        self.offsetMessageID = message.offsetMsgId
+        self.tags = properties[MessagePropertyKey.tags]
+        self.keys = (properties[MessagePropertyKey.keys] ?? "").split(separator: Character(" ")).map(String.init)
+        self.brokerName = brokerName
+        self.queueId = message.queueId
+        self.queueOffset = message.queueOffset
+        self.bornTimestamp = message.bornTimestamp
+        self.storeTimestamp = message.storeTimestamp
+        self.reconsumeTimes = message.reconsumeTimes
+        self.properties = properties
+        self.body = message.body
+        self.consumerGroup = consumerGroup
+        self.subscriptionExpression = subscriptionExpression
+    }
+}

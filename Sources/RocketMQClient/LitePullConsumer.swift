@@ -1,0 +1,133 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import RocketMQWire
+
+/// On-demand pulls for the binding's `read` operation: for each queue of the topics, start at the
+/// group's committed offset, take up to `maxMessages` in total (optionally long-polling when nothing
+/// is there), and commit the new offsets (UPDATE_CONSUMER_OFFSET) before returning — so what is
+/// returned is consumed at most once.
+///
+/// Thread-safe; concurrent `pull` calls for one group may return the same messages (the commit is
+/// not a lock), so callers serialise reads per group.
+public final class LitePullConsumer: Sendable {
+    public let client: ClientConfiguration
+    public let defaultGroup: String
+    public let consumeFromWhere: ConsumeFromWhere
+    private let logger: Logger
+    private let pool: ConnectionPool
+    private let nameServer: NameServerClient
+    private let broker: BrokerOperations
+    private let namespace: Namespace
+    private let running = NIOLockedValueBox(false)
+
+    public init(
+        client: ClientConfiguration, group: String, consumeFromWhere: ConsumeFromWhere = .lastOffset,
+        eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "rocketmq.litepull")
+    ) {
+        self.client = client
+        self.defaultGroup = group
+        self.consumeFromWhere = consumeFromWhere
+        self.logger = logger
+        self.namespace = Namespace(name: client.namespace)
+        self.pool = ConnectionPool(
+            group: eventLoopGroup, connectTimeout: client.connectTimeout, credentials: client.credentials, logger: logger)
+        self.nameServer = NameServerClient(configuration: client, pool: pool, logger: logger)
+        self.broker = BrokerOperations(pool: pool, nameServer: nameServer, requestTimeout: client.requestTimeout, logger: logger)
+    }
+
+    public func start() async throws {
+        try client.validate()
+        guard !defaultGroup.isEmpty else { throw RocketMQError.invalidArgument("consumer group must not be empty") }
+        try await nameServer.start()
+        running.withLockedValue { $0 = true }
+    }
+
+    public func shutdown() async {
+        let wasRunning = running.withLockedValue { value -> Bool in
+            defer { value = false }
+            return value
+        }
+        guard wasRunning else { return }
+        nameServer.shutdown()
+        pool.shutdown()
+    }
+
+    /// Pulls up to `maxMessages` from the queues of `subscriptions` and commits past them.
+    ///
+    /// - Parameters:
+    ///   - wait: when nothing is there, how long to long-poll for new messages (zero: return at once).
+    ///   - group: the consumer group; the default one when nil.
+    public func pull(
+        _ subscriptions: [Subscription], maxMessages: Int, wait: TimeAmount = .zero, group: String? = nil
+    ) async throws -> [ConsumedMessage] {
+        guard running.withLockedValue({ $0 }) else { throw RocketMQError.notRunning }
+        guard (1...1024).contains(maxMessages) else {
+            throw RocketMQError.invalidArgument("maxMessages \(maxMessages) is outside 1...1024")
+        }
+        guard !subscriptions.isEmpty else { throw RocketMQError.invalidArgument("no topic to read") }
+        let plainGroup = group ?? defaultGroup
+        let wireGroup = namespace.wrap(plainGroup)
+
+        var queues: [(MessageQueue, Subscription)] = []
+        for subscription in subscriptions {
+            let topic = namespace.wrap(subscription.topic)
+            let route = try await nameServer.route(for: topic)
+            for queue in route.subscribeQueues(topic: topic) {
+                queues.append((queue, Subscription(topic: topic, expression: subscription.expression)))
+            }
+        }
+        var offsets: [MessageQueue: Int64] = [:]
+        for (queue, _) in queues {
+            offsets[queue] = try await broker.startOffset(group: wireGroup, queue: queue, policy: consumeFromWhere)
+        }
+        let start = offsets
+
+        var taken: [(StoredMessage, MessageQueue, Subscription)] = []
+        // A first pass without waiting, then (if empty) one long-polling pass over every queue.
+        for suspend in wait > .zero ? [nil, wait] : [nil] {
+            try await withThrowingTaskGroup(of: (MessageQueue, BrokerOperations.PullResult).self) { group in
+                for (queue, subscription) in queues {
+                    let offset = offsets[queue] ?? 0
+                    let budget = maxMessages
+                    group.addTask {
+                        let result = try await self.broker.pull(
+                            group: wireGroup, queue: queue, offset: offset, maxMessages: min(budget, 32),
+                            subscription: subscription, suspend: suspend)
+                        return (queue, result)
+                    }
+                }
+                for try await (queue, result) in group {
+                    let subscription = queues.first { $0.0 == queue }!.1
+                    switch result {
+                    case .found(let messages, let next):
+                        var nextOffset = next
+                        for message in messages {
+                            if taken.count >= maxMessages {
+                                // Not returned: the commit stops before it.
+                                nextOffset = min(nextOffset, message.queueOffset)
+                                break
+                            }
+                            if subscription.matches(tag: message.tags) { taken.append((message, queue, subscription)) }
+                        }
+                        offsets[queue] = nextOffset
+                    case .noNewMessages(let next), .offsetMoved(let next):
+                        offsets[queue] = next
+                    }
+                }
+            }
+            if !taken.isEmpty { break }
+        }
+
+        for (queue, offset) in offsets.sorted(by: { $0.key < $1.key }) where offset != start[queue] {
+            try await broker.updateOffset(group: wireGroup, queue: queue, offset: offset)
+        }
+        return taken.map { message, queue, subscription in
+            ConsumedMessage(
+                handle: DeliveryHandle(rawValue: 0), message: message, brokerName: queue.brokerName, namespace: namespace,
+                consumerGroup: plainGroup, subscriptionExpression: subscription.expression)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// A message to send. A value type.
+public struct OutgoingMessage: Sendable, Equatable {
+    /// The topic, without namespace.
+    public var topic: String
+    public var body: [UInt8]
+    /// The tag consumers filter on (`TAGS`).
+    public var tags: String?
+    /// Index keys (`KEYS`, space-joined on the wire).
+    public var keys: [String]
+    /// User properties; they travel with the message (e.g. `traceparent`).
+    public var properties: [String: String]
+    /// Delay level 1...18 (1 s … 2 h), nil for none.
+    public var delayLevel: Int?
+    /// Messages with one sharding key go to one queue (so they keep their order).
+    public var shardingKey: String?
+    /// The user flag (`Message.flag`).
+    public var flag: Int32
+
+    public init(
+        topic: String, body: [UInt8], tags: String? = nil, keys: [String] = [], properties: [String: String] = [:],
+        delayLevel: Int? = nil, shardingKey: String? = nil, flag: Int32 = 0
+    ) {
+        self.topic = topic
+        self.body = body
+        self.tags = tags
+        self.keys = keys
+        self.properties = properties
+        self.delayLevel = delayLevel
+        self.shardingKey = shardingKey
+        self.flag = flag
+    }
+}
+
+/// The outcome of a successful send.
+public struct SendResult: Sendable, Equatable {
+    /// Broker status codes that still mean "stored" (spec §2.2).
+    public enum Status: String, Sendable, Equatable {
+        case sendOK = "SEND_OK"
+        case flushDiskTimeout = "FLUSH_DISK_TIMEOUT"
+        case flushSlaveTimeout = "FLUSH_SLAVE_TIMEOUT"
+        case slaveNotAvailable = "SLAVE_NOT_AVAILABLE"
+    }
+
+    public var status: Status
+    /// The client id (`UNIQ_KEY`); comma-joined for a batch.
+    public var messageID: String
+    /// The broker's id (store host + commit-log offset); comma-joined for a batch.
+    public var offsetMessageID: String
+    /// The topic, without namespace.
+    public var topic: String
+    public var brokerName: String
+    public var queueId: Int32
+    /// The queue offset (of the first message of a batch).
+    public var queueOffset: Int64
+}
