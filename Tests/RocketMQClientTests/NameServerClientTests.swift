@@ -1,0 +1,151 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RocketMQWire
+import XCTest
+@testable import RocketMQClient
+
+final class NameServerClientTests: XCTestCase {
+    private func makeClient(_ nameServers: [String], credentials: Credentials? = nil) -> (NameServerClient, ConnectionPool) {
+        let configuration = ClientConfiguration(nameServers: nameServers, credentials: credentials, retries: 2)
+        let pool = ConnectionPool(
+            group: MultiThreadedEventLoopGroup.singleton, connectTimeout: .seconds(2), credentials: credentials,
+            logger: Logger(label: "test"))
+        return (NameServerClient(configuration: configuration, pool: pool, logger: Logger(label: "test")), pool)
+    }
+
+    func testADeadNameServerFailsOverToTheNextAndTheRouteAsksForStandardJSON() async throws {
+        let server = try await FakeRemotingServer.start { request in
+            RemotingCommand.response(to: request, code: .success, body: routeJSON(brokers: [("broker-a", "127.0.0.1:1", 4)]))
+        }
+        let dead = try await closedPort()
+        let (client, pool) = makeClient(["127.0.0.1:\(dead)", server.address])
+        let route = try await client.route(for: "T")
+        XCTAssertEqual(route.publishQueues(topic: "T").count, 4)
+        XCTAssertEqual(route.masterAddress(of: "broker-a"), "127.0.0.1:1")
+        let request = try XCTUnwrap(server.requests.first)
+        XCTAssertEqual(request.requestCode, .getRouteinfoByTopic)
+        XCTAssertEqual(request.extFields["topic"], "T")
+        XCTAssertEqual(request.extFields["acceptStandardJsonOnly"], "true")
+        XCTAssertEqual(request.version, 409)
+
+        _ = try await client.route(for: "T")
+        XCTAssertEqual(server.requests.count, 1, "a fresh route comes from the cache")
+        pool.shutdown()
+        try await server.stop()
+    }
+
+    func testLegacyBareIntegerKeysAreAccepted() async throws {
+        let server = try await FakeRemotingServer.start { request in
+            RemotingCommand.response(
+                to: request, code: .success, body: routeJSON(brokers: [("b", "10.0.0.1:10911", 2)], bareKeys: true))
+        }
+        let (client, pool) = makeClient([server.address])
+        let route = try await client.route(for: "T")
+        XCTAssertEqual(route.masterAddress(of: "b"), "10.0.0.1:10911")
+        XCTAssertEqual(route.subscribeQueues(topic: "T").map(\.queueId), [0, 1])
+        pool.shutdown()
+        try await server.stop()
+    }
+
+    func testAMissingTopicIsTopicNotFoundWithTheRemark() async throws {
+        let server = try await FakeRemotingServer.start { request in
+            RemotingCommand.response(to: request, code: .topicNotExist, remark: "No topic route info in name server for the topic: X")
+        }
+        let (client, pool) = makeClient([server.address])
+        do {
+            _ = try await client.route(for: "X")
+            XCTFail("expected an error")
+        } catch RocketMQError.topicNotFound(let topic, let remark) {
+            XCTAssertEqual(topic, "X")
+            XCTAssertEqual(remark, "No topic route info in name server for the topic: X")
+        }
+        pool.shutdown()
+        try await server.stop()
+    }
+
+    func testEveryRequestIsSignedWhenCredentialsAreSet() async throws {
+        let server = try await FakeRemotingServer.start { request in
+            guard AclSigner.verify(request, accessKey: "ak", secretKey: "sk") == nil else {
+                return RemotingCommand.response(to: request, code: .noPermission, remark: "bad signature")
+            }
+            return RemotingCommand.response(to: request, code: .success, body: routeJSON(brokers: [("b", "127.0.0.1:1", 1)]))
+        }
+        let (signed, signedPool) = makeClient([server.address], credentials: Credentials(accessKey: "ak", secretKey: "sk"))
+        _ = try await signed.route(for: "T")
+        XCTAssertEqual(server.requests.last?.extFields["AccessKey"], "ak")
+
+        let (wrong, wrongPool) = makeClient([server.address], credentials: Credentials(accessKey: "ak", secretKey: "nope"))
+        do {
+            _ = try await wrong.route(for: "T")
+            XCTFail("expected a refusal")
+        } catch RocketMQError.noPermission(let remark) {
+            XCTAssertEqual(remark, "bad signature")
+        }
+        signedPool.shutdown()
+        wrongPool.shutdown()
+        try await server.stop()
+    }
+
+    func testPendingRequestsFailWhenTheServerDropsTheConnection() async throws {
+        let server = try await FakeRemotingServer.start { _ in nil }  // never answers
+        let pool = ConnectionPool(
+            group: MultiThreadedEventLoopGroup.singleton, connectTimeout: .seconds(2), credentials: nil,
+            logger: Logger(label: "test"))
+        let connection = try await pool.connection(to: server.address)
+        async let answer = pool.request(server.address, .request(code: .heartBeat), timeout: .seconds(30))
+        // Wait until the request reached the server, then drop the connection under it.
+        let deadline = NIODeadline.now() + .seconds(10)
+        while server.requests.isEmpty && NIODeadline.now() < deadline { await Task.yield() }
+        connection.close()
+        do {
+            _ = try await answer
+            XCTFail("expected connectionClosed")
+        } catch RocketMQError.connectionClosed(let address) {
+            XCTAssertEqual(address, server.address)
+        }
+        // The pool opens a new connection for the next request.
+        let again = try await pool.connection(to: server.address)
+        XCTAssertFalse(again === connection)
+        pool.shutdown()
+        try await server.stop()
+    }
+}
+
+final class NameServerAddressFetcherTests: XCTestCase {
+    func testTheAddressServerListIsFetchedOverPlainHTTP() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(CannedHTTP()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = server.localAddress!.port!
+        let list = try await NameServerAddressFetcher.fetch(
+            url: "http://127.0.0.1:\(port)/rocketmq/nsaddr", group: MultiThreadedEventLoopGroup.singleton, timeout: .seconds(5))
+        XCTAssertEqual(list, ["10.0.0.1:9876", "10.0.0.2:9876"])
+        try await server.close()
+    }
+
+    func testDomainsBecomeTheJavaURL() {
+        XCTAssertEqual(NameServerAddressFetcher.url(forDomain: "jmenv.example"), "http://jmenv.example:8080/rocketmq/nsaddr")
+        XCTAssertEqual(NameServerAddressFetcher.url(forDomain: "host:81"), "http://host:81/rocketmq/nsaddr")
+        XCTAssertEqual(NameServerAddressFetcher.url(forDomain: "http://h/x"), "http://h/x")
+        XCTAssertEqual(NameServerAddressFetcher.parseAddressList(" a:1;b:2 \nignored"), ["a:1", "b:2"])
+    }
+
+    private final class CannedHTTP: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        private var request = ""
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            request += buffer.readString(length: buffer.readableBytes) ?? ""
+            guard request.contains("\r\n\r\n") else { return }
+            let ok = request.hasPrefix("GET /rocketmq/nsaddr HTTP/1.1\r\n")
+            let body = ok ? "10.0.0.1:9876;10.0.0.2:9876\n" : "no"
+            let response = "HTTP/1.1 \(ok ? "200 OK" : "404 Not Found")\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)), promise: nil)
+        }
+    }
+}
