@@ -1,0 +1,175 @@
+/// SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request header (spec §2.4).
+///
+/// One struct, two spellings: ``extFields`` uses the V1 field names (code 10), ``v2ExtFields`` the
+/// one-letter keys `a`…`n` (codes 310 and 320).
+public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
+    public var producerGroup: String
+    public var topic: String
+    public var defaultTopic: String
+    public var defaultTopicQueueNums: Int32
+    public var queueId: Int32
+    public var sysFlag: Int32
+    public var bornTimestamp: Int64
+    public var flag: Int32
+    public var properties: String?
+    public var reconsumeTimes: Int32?
+    public var unitMode: Bool?
+    public var batch: Bool?
+    public var maxReconsumeTimes: Int32?
+    /// Broker name (4.9.x `RpcRequestHeader.bname`).
+    public var bname: String?
+
+    public init(producerGroup: String, topic: String, defaultTopic: String = "TBW102", defaultTopicQueueNums: Int32 = 4,
+                queueId: Int32, sysFlag: Int32 = 0, bornTimestamp: Int64, flag: Int32 = 0, properties: String? = nil,
+                reconsumeTimes: Int32? = 0, unitMode: Bool? = false, batch: Bool? = false,
+                maxReconsumeTimes: Int32? = nil, bname: String? = nil) {
+        self.producerGroup = producerGroup
+        self.topic = topic
+        self.defaultTopic = defaultTopic
+        self.defaultTopicQueueNums = defaultTopicQueueNums
+        self.queueId = queueId
+        self.sysFlag = sysFlag
+        self.bornTimestamp = bornTimestamp
+        self.flag = flag
+        self.properties = properties
+        self.reconsumeTimes = reconsumeTimes
+        self.unitMode = unitMode
+        self.batch = batch
+        self.maxReconsumeTimes = maxReconsumeTimes
+        self.bname = bname
+    }
+
+    public static let fieldOrder = [
+        "producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag", "bornTimestamp",
+        "flag", "properties", "reconsumeTimes", "unitMode", "batch", "maxReconsumeTimes", "bname",
+    ]
+
+    /// V1 name → V2 key.
+    public static let v2Keys: [(v1: String, v2: String)] = [
+        ("producerGroup", "a"), ("topic", "b"), ("defaultTopic", "c"), ("defaultTopicQueueNums", "d"), ("queueId", "e"),
+        ("sysFlag", "f"), ("bornTimestamp", "g"), ("flag", "h"), ("properties", "i"), ("reconsumeTimes", "j"),
+        ("unitMode", "k"), ("maxReconsumeTimes", "l"), ("batch", "m"), ("bname", "n"),
+    ]
+
+    /// The V2 keys in the order Java's fast encoder writes them (`a` … `n`).
+    public static let v2FieldOrder = v2Keys.map(\.v2)
+
+    public init(extFields: [String: String]) throws {
+        let r = HeaderReader("SendMessageRequestHeader", extFields)
+        producerGroup = try r.string("producerGroup")
+        topic = try r.string("topic")
+        defaultTopic = try r.string("defaultTopic")
+        defaultTopicQueueNums = try r.int32("defaultTopicQueueNums")
+        queueId = try r.int32("queueId")
+        sysFlag = try r.int32("sysFlag")
+        bornTimestamp = try r.int64("bornTimestamp")
+        flag = try r.int32("flag")
+        properties = r.optionalString("properties")
+        reconsumeTimes = try r.optionalInt32("reconsumeTimes")
+        unitMode = try r.optionalBool("unitMode")
+        batch = try r.optionalBool("batch")
+        maxReconsumeTimes = try r.optionalInt32("maxReconsumeTimes")
+        bname = r.optionalString("bname")
+    }
+
+    /// Reads the one-letter V2 keys.
+    public init(v2ExtFields: [String: String]) throws {
+        var v1: [String: String] = [:]
+        for key in Self.v2Keys {
+            if let value = v2ExtFields[key.v2] { v1[key.v1] = value }
+        }
+        do {
+            try self.init(extFields: v1)
+        } catch RemotingHeaderError.missingField(_, let field) {
+            let key = Self.v2Keys.first { $0.v1 == field }?.v2 ?? field
+            throw RemotingHeaderError.missingField(header: "SendMessageRequestHeaderV2", field: key)
+        } catch RemotingHeaderError.invalidField(_, let field, let value) {
+            let key = Self.v2Keys.first { $0.v1 == field }?.v2 ?? field
+            throw RemotingHeaderError.invalidField(header: "SendMessageRequestHeaderV2", field: key, value: value)
+        }
+    }
+
+    /// Reads whichever spelling `command.code` uses (10: V1; 310/320: V2).
+    public static func decode(from command: RemotingCommand) throws -> SendMessageRequestHeader {
+        command.code == RequestCode.sendMessage.rawValue
+            ? try SendMessageRequestHeader(extFields: command.extFields)
+            : try SendMessageRequestHeader(v2ExtFields: command.extFields)
+    }
+
+    public var extFields: [String: String] {
+        var f: [String: String] = [:]
+        f["producerGroup"] = producerGroup
+        f["topic"] = topic
+        f["defaultTopic"] = defaultTopic
+        f.put("defaultTopicQueueNums", defaultTopicQueueNums)
+        f.put("queueId", queueId)
+        f.put("sysFlag", sysFlag)
+        f.put("bornTimestamp", bornTimestamp)
+        f.put("flag", flag)
+        f.put("properties", properties)
+        f.put("reconsumeTimes", reconsumeTimes)
+        f.put("unitMode", unitMode)
+        f.put("batch", batch)
+        f.put("maxReconsumeTimes", maxReconsumeTimes)
+        f.put("bname", bname)
+        return f
+    }
+
+    /// The one-letter V2 spelling.
+    public var v2ExtFields: [String: String] {
+        let v1 = extFields
+        var v2: [String: String] = [:]
+        for key in Self.v2Keys {
+            if let value = v1[key.v1] { v2[key.v2] = value }
+        }
+        return v2
+    }
+}
+
+/// SEND_MESSAGE* response header (spec §2.4): `msgId` (offsetMsgId, comma-joined for a batch),
+/// `queueId`, `queueOffset`, optional `transactionId`; the broker adds `MSG_REGION` and `TRACE_ON`.
+public struct SendMessageResponseHeader: CommandCustomHeader, Equatable {
+    public var msgId: String
+    public var queueId: Int32
+    public var queueOffset: Int64
+    public var transactionId: String?
+    /// `MSG_REGION` (`"DefaultRegion"`).
+    public var messageRegion: String?
+    /// `TRACE_ON` (`"true"`).
+    public var traceOn: String?
+
+    public init(msgId: String, queueId: Int32, queueOffset: Int64, transactionId: String? = nil,
+                messageRegion: String? = "DefaultRegion", traceOn: String? = "true") {
+        self.msgId = msgId
+        self.queueId = queueId
+        self.queueOffset = queueOffset
+        self.transactionId = transactionId
+        self.messageRegion = messageRegion
+        self.traceOn = traceOn
+    }
+
+    public static let fieldOrder = ["msgId", "queueId", "queueOffset", "transactionId", "MSG_REGION", "TRACE_ON"]
+
+    /// The order the broker's fast encoder writes (binary headers): the fields, then the extras.
+    public static let fastEncodeOrder = ["msgId", "queueId", "queueOffset", "transactionId", "TRACE_ON", "MSG_REGION"]
+
+    public init(extFields: [String: String]) throws {
+        let r = HeaderReader("SendMessageResponseHeader", extFields)
+        msgId = try r.string("msgId")
+        queueId = try r.int32("queueId")
+        queueOffset = try r.int64("queueOffset")
+        transactionId = r.optionalString("transactionId")
+        messageRegion = r.optionalString("MSG_REGION")
+        traceOn = r.optionalString("TRACE_ON")
+    }
+
+    public var extFields: [String: String] {
+        var f: [String: String] = ["msgId": msgId]
+        f.put("queueId", queueId)
+        f.put("queueOffset", queueOffset)
+        f.put("transactionId", transactionId)
+        f.put("MSG_REGION", messageRegion)
+        f.put("TRACE_ON", traceOn)
+        return f
+    }
+}
