@@ -159,6 +159,8 @@ public final class PushConsumer: Sendable {
                 let retryAt = NIODeadline.now() + .seconds(1)
                 let local = queue.process.redeliver(offset: delivery.offset, notBefore: retryAt) ?? 0
                 if local > configuration.maxReconsumeTimes {
+                    // Held back until the broker took it into the DLQ (or the send-back failed).
+                    _ = queue.process.redeliver(offset: delivery.offset, notBefore: .distantFuture)
                     return .sendBack(message, delivery.queue, delivery.generation, delayLevel: -1)
                 }
                 return .redeliverAt(retryAt)

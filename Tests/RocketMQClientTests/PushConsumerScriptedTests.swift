@@ -1,0 +1,180 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import RocketMQWire
+import XCTest
+@testable import RocketMQClient
+
+/// Push-consumer behaviour against a scripted broker with one queue: what goes on the wire for
+/// acks in any order, failures, and shutdown.
+final class PushConsumerScriptedTests: XCTestCase {
+    private final class Script: Sendable {
+        let address = NIOLockedValueBox("")
+        /// Messages handed out by the first pull; later pulls are held (never answered).
+        let messages: [StoredMessage]
+        let pulls = NIOLockedValueBox(0)
+        let sendBackFails: Bool
+
+        init(count: Int, sendBackFails: Bool = false) {
+            self.sendBackFails = sendBackFails
+            self.messages = (0..<count).map { index in
+                StoredMessage(
+                    queueId: 0, queueOffset: Int64(index), commitLogOffset: Int64(1000 + index), bornTimestamp: 1,
+                    bornHost: HostAddress(ip: [127, 0, 0, 1], port: 1), storeTimestamp: 2,
+                    storeHost: HostAddress(ip: [127, 0, 0, 1], port: 2), storedBody: Array("m\(index)".utf8), topic: "T",
+                    propertiesText: MessageProperties.encode([(key: "TAGS", value: "a"), (key: "UNIQ_KEY", value: "ID\(index)")]))
+            }
+        }
+
+        func answer(_ request: RemotingCommand) -> RemotingCommand? {
+            switch request.requestCode {
+            case .getRouteinfoByTopic:
+                guard request.extFields["topic"] == "T" else { return .response(to: request, code: .topicNotExist) }
+                let own = address.withLockedValue { $0 }
+                return .response(to: request, code: .success, body: routeJSON(brokers: [("b", own, 1)]))
+            case .getConsumerListByGroup:
+                return .response(to: request, code: .success, body: ConsumerListBody(consumerIdList: ["c1"]).encoded())
+            case .queryConsumerOffset:
+                return .response(to: request, code: .success, extFields: ["offset": "0"])
+            case .pullMessage:
+                let first = pulls.withLockedValue { count -> Bool in
+                    count += 1
+                    return count == 1
+                }
+                guard first else { return nil }
+                let body = try! StoredMessageEncoder.encodeAll(messages)
+                return .response(to: request, code: .success, extFields: [
+                    "nextBeginOffset": String(messages.count), "minOffset": "0", "maxOffset": String(messages.count),
+                    "suggestWhichBrokerId": "0",
+                ], body: body)
+            case .consumerSendMsgBack:
+                return sendBackFails ? .response(to: request, code: .systemError, remark: "store busy") : .response(to: request, code: .success)
+            default:
+                return .response(to: request, code: .success)
+            }
+        }
+    }
+
+    private func start(_ script: Script, maxInFlight: Int = 10) async throws -> (PushConsumer, FakeRemotingServer) {
+        let server = try await FakeRemotingServer.start { script.answer($0) }
+        script.address.withLockedValue { $0 = server.address }
+        let consumer = PushConsumer(configuration: ConsumerConfiguration(
+            client: ClientConfiguration(nameServers: [server.address], clientID: "c1"),
+            group: "G", subscriptions: [Subscription(topic: "T", expression: "a")], maxInFlight: maxInFlight,
+            localRedeliveryBackoff: .milliseconds(10)))
+        try await consumer.start()
+        return (consumer, server)
+    }
+
+    private func take(_ count: Int, from consumer: PushConsumer) async -> [ConsumedMessage] {
+        var taken: [ConsumedMessage] = []
+        for await message in consumer.messages {
+            taken.append(message)
+            if taken.count == count { break }
+        }
+        return taken
+    }
+
+    private func committed(_ server: FakeRemotingServer) -> [String] {
+        server.requests.filter { $0.requestCode == .updateConsumerOffset }.compactMap { $0.extFields["commitOffset"] }
+    }
+
+    func testTheCommittedOffsetStopsAtTheSmallestUnacknowledgedMessage() async throws {
+        let script = Script(count: 4)
+        let (consumer, server) = try await start(script)
+        let messages = await take(4, from: consumer)
+        XCTAssertEqual(messages.map(\.queueOffset), [0, 1, 2, 3])
+        XCTAssertEqual(messages.map { String(decoding: $0.body, as: UTF8.self) }, ["m0", "m1", "m2", "m3"])
+        XCTAssertEqual(messages.first?.messageID, "ID0")
+        XCTAssertEqual(messages.first?.topic, "T")
+        XCTAssertEqual(consumer.inFlightCount, 4)
+
+        consumer.ack(messages[3].handle, success: true)
+        consumer.ack(messages[1].handle, success: true)
+        await consumer.persistOffsets()
+        XCTAssertTrue(committed(server).allSatisfy { $0 == "0" }, "message 0 is still unacknowledged")
+        consumer.ack(messages[0].handle, success: true)
+        await consumer.persistOffsets()
+        XCTAssertEqual(committed(server).last, "2")
+        consumer.ack(messages[0].handle, success: true)  // a repeated ack changes nothing
+        consumer.ack(messages[2].handle, success: true)
+        await consumer.persistOffsets()
+        XCTAssertEqual(committed(server).last, "4")
+        XCTAssertEqual(consumer.inFlightCount, 0)
+
+        await consumer.stop()
+        let kinds = server.requests.map(\.requestCode)
+        XCTAssertTrue(kinds.contains(.heartBeat))
+        XCTAssertEqual(kinds.last, .unregisterClient)
+        let heartbeat = try HeartbeatData(body: try XCTUnwrap(server.requests.first { $0.requestCode == .heartBeat }).body)
+        XCTAssertEqual(Set(heartbeat.consumerDataSet.first?.subscriptionDataSet.map(\.topic) ?? []), ["T", "%RETRY%G"])
+        try await server.stop()
+    }
+
+    func testAtMostMaxInFlightMessagesAreOutstanding() async throws {
+        let script = Script(count: 5)
+        let (consumer, server) = try await start(script, maxInFlight: 2)
+        let firstTwo = await take(2, from: consumer)
+        XCTAssertEqual(consumer.inFlightCount, 2)
+        consumer.ack(firstTwo[1].handle, success: true)
+        let next = await take(1, from: consumer)
+        XCTAssertEqual(next.map(\.queueOffset), [2])
+        XCTAssertEqual(consumer.inFlightCount, 2)
+        await consumer.stop()
+        XCTAssertEqual(committed(server).last, "0", "stop commits nothing past the unacknowledged message 0")
+        try await server.stop()
+    }
+
+    func testAFailureAckSendsTheMessageBackWithItsCommitLogOffset() async throws {
+        let script = Script(count: 1)
+        let (consumer, server) = try await start(script)
+        let taken = await take(1, from: consumer)
+        let message = try XCTUnwrap(taken.first)
+        consumer.ack(message.handle, success: false)
+        let deadline = NIODeadline.now() + .seconds(10)
+        while committed(server).last != "1" && NIODeadline.now() < deadline {
+            await consumer.persistOffsets()
+            await Task.yield()
+        }
+        let sendBack = try XCTUnwrap(server.requests.first { $0.requestCode == .consumerSendMsgBack })
+        XCTAssertEqual(sendBack.extFields["offset"], "1000")
+        XCTAssertEqual(sendBack.extFields["group"], "G")
+        XCTAssertEqual(sendBack.extFields["delayLevel"], "0")
+        XCTAssertEqual(sendBack.extFields["maxReconsumeTimes"], "16")
+        XCTAssertEqual(sendBack.extFields["originMsgId"], "ID0")
+        XCTAssertEqual(committed(server).last, "1", "once the broker took it back the offset moves on")
+        await consumer.stop()
+        try await server.stop()
+    }
+
+    func testWhenSendBackFailsTheMessageIsDeliveredAgainLocally() async throws {
+        let script = Script(count: 1, sendBackFails: true)
+        let (consumer, server) = try await start(script)
+        let taken = await take(1, from: consumer)
+        let first = try XCTUnwrap(taken.first)
+        consumer.ack(first.handle, success: false)
+        let retaken = await take(1, from: consumer)
+        let again = try XCTUnwrap(retaken.first)
+        XCTAssertEqual(again.queueOffset, first.queueOffset)
+        XCTAssertNotEqual(again.handle, first.handle)
+        consumer.ack(again.handle, success: true)
+        await consumer.persistOffsets()
+        XCTAssertEqual(committed(server).last, "1")
+        await consumer.stop()
+        try await server.stop()
+    }
+
+    func testAnUnknownTopicFailsStart() async throws {
+        let script = Script(count: 0)
+        let server = try await FakeRemotingServer.start { script.answer($0) }
+        let consumer = PushConsumer(configuration: ConsumerConfiguration(
+            client: ClientConfiguration(nameServers: [server.address], clientID: "c1"),
+            group: "G", subscriptions: [Subscription(topic: "Missing")]))
+        do {
+            try await consumer.start()
+            XCTFail("expected topicNotFound")
+        } catch RocketMQError.topicNotFound(let topic, _) {
+            XCTAssertEqual(topic, "Missing")
+        }
+        try await server.stop()
+    }
+}
