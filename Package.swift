@@ -68,7 +68,9 @@ let package = Package(
         .target(
             name: "RocketMQBinding",
             dependencies: [
-                "DaprComponents", "RocketMQClient",
+                "DaprComponents", "DaprProto", "RocketMQClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -104,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: ["RocketMQBinding", "RocketMQTestBroker", "DaprComponents", "DaprProto", "dapr-rocketmq"]
+            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "dapr-rocketmq"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,35 @@
+import DaprComponents
+import RocketMQClient
+
+/// The one place where client errors become component errors (and so gRPC statuses).
+/// `context` names what was being done ("send to topic orders") so the message says it.
+func componentError(_ error: Error, _ context: String) -> ComponentError {
+    switch error {
+    case let error as ComponentError:
+        return error
+    case let error as RocketMQError:
+        let message = "\(context): \(error)"
+        switch error {
+        case .invalidArgument: return ComponentError(.invalidArgument, message)
+        case .topicNotFound: return ComponentError(.notFound, message)
+        case .noPermission: return ComponentError(.permissionDenied, message)
+        case .timeout: return ComponentError(.deadlineExceeded, message)
+        case .unreachable, .connectionClosed, .protocolViolation: return ComponentError(.unavailable, message)
+        case .notRunning: return ComponentError(.failedPrecondition, message)
+        case .broker(let code, _):
+            switch code {
+            case 2, 215: return ComponentError(.resourceExhausted, message)     // SYSTEM_BUSY, FLOW_CONTROL
+            case 13: return ComponentError(.invalidArgument, message)           // MESSAGE_ILLEGAL
+            case 16: return ComponentError(.permissionDenied, message)          // NO_PERMISSION
+            case 17: return ComponentError(.notFound, message)                  // TOPIC_NOT_EXIST
+            case 1, 14: return ComponentError(.unavailable, message)            // SYSTEM_ERROR, SERVICE_NOT_AVAILABLE
+            case 23, 24, 25, 26: return ComponentError(.failedPrecondition, message)  // subscription problems
+            default: return ComponentError(.internal, message)
+            }
+        }
+    case is CancellationError:
+        return ComponentError(.unavailable, "\(context): cancelled")
+    default:
+        return ComponentError(.internal, "\(context): \(error)")
+    }
+}

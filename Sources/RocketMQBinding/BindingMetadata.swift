@@ -1,0 +1,252 @@
+import DaprComponents
+import Foundation
+import RocketMQClient
+
+/// The component metadata of one instance (component.md §2), parsed and validated.
+///
+/// Keys are matched case-insensitively, unknown keys are ignored (daprd passes its own, such as
+/// `direction` and `route`). Every invalid value is an `INVALID_ARGUMENT` naming the field, the
+/// value and what is allowed — except the secrets, whose values never appear in a message or log.
+public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
+    public enum AccessProtocol: String, Sendable, Equatable { case tcp, tcpCgo = "tcp-cgo", http }
+    public enum ConsumeFrom: String, Sendable, Equatable { case last, first, timestamp }
+
+    public var subscriptions: [Subscription]
+    public var nameServers: [String]
+    public var nameServerDomain: String?
+    public var endpoint: String?
+    public var accessProtocol: AccessProtocol
+    public var consumerGroup: String
+    public var consumerGroupWasDefaulted: Bool
+    public var producerGroup: String
+    public var consumerBatchSize: Int
+    public var consumerThreadNums: Int
+    public var retries: Int
+    public var instanceID: String?
+    public var accessKey: String?
+    public var secretKey: String?
+    public var securityToken: String?
+    public var consumeFrom: ConsumeFrom
+    /// Epoch milliseconds where `consumeFrom == .timestamp` starts.
+    public var consumeTimestampMillis: Int64
+    public var maxReconsumeTimes: Int
+    public var consumeOrderly: Bool
+    public var sendTimeoutMillis: Int
+    public var contentType: String?
+
+    public static let defaultConsumerGroup = "DEFAULT_CONSUMER"
+    public static let defaultProducerGroup = "DEFAULT_PRODUCER"
+
+    /// Fields and their defaults, as the README documents them.
+    public static let defaults: [(field: String, value: String)] = [
+        ("accessProto", "tcp"), ("consumerGroup", defaultConsumerGroup), ("producerGroup", defaultProducerGroup),
+        ("consumerBatchSize", "32"), ("consumerThreadNums", "20"), ("retries", "3"), ("consumeFromWhere", "last"),
+        ("consumeTimestamp", "30 minutes before start"), ("maxReconsumeTimes", "16"), ("consumeOrderly", "false"),
+        ("sendTimeoutMs", "3000"),
+    ]
+
+    /// Parses `properties` (the Init request's metadata). `defaultNameServers` is used only when
+    /// the metadata names neither `nameServer` nor `nameServerDomain` (the demo broker).
+    public init(properties: [String: String], defaultNameServers: [String]? = nil, now: Date = Date()) throws {
+        var fields: [String: (key: String, value: String)] = [:]
+        for (key, value) in properties { fields[key.lowercased()] = (key, value.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        func value(_ name: String) -> String? {
+            guard let found = fields[name.lowercased()]?.value, !found.isEmpty else { return nil }
+            return found
+        }
+
+        let protocolText = value("accessProto") ?? "tcp"
+        guard let accessProtocol = AccessProtocol(rawValue: protocolText.lowercased()) else {
+            throw Self.invalid("accessProto", protocolText, "tcp, tcp-cgo or http")
+        }
+        self.accessProtocol = accessProtocol
+
+        subscriptions = try Self.parseTopics(value("topics"))
+        nameServerDomain = value("nameServerDomain")
+        endpoint = value("endpoint")
+        if let text = value("nameServer") {
+            nameServers = try Self.parseNameServers(text)
+        } else {
+            nameServers = []
+        }
+        if accessProtocol != .http, nameServers.isEmpty, nameServerDomain == nil {
+            guard let defaultNameServers else {
+                throw ComponentError.invalidArgument("field nameServer: missing; give name server addresses as host:port separated by , or ; (or set nameServerDomain)")
+            }
+            nameServers = defaultNameServers
+        }
+
+        if let group = value("consumerGroup") {
+            try Self.validateGroup("consumerGroup", group)
+            consumerGroup = group
+            consumerGroupWasDefaulted = false
+        } else {
+            consumerGroup = Self.defaultConsumerGroup
+            consumerGroupWasDefaulted = true
+        }
+        producerGroup = value("producerGroup") ?? Self.defaultProducerGroup
+        try Self.validateGroup("producerGroup", producerGroup)
+
+        consumerBatchSize = try Self.integer("consumerBatchSize", value("consumerBatchSize"), default: 32, range: 1...1024)
+        consumerThreadNums = try Self.integer("consumerThreadNums", value("consumerThreadNums"), default: 20, range: 1...1000)
+        retries = try Self.integer("retries", value("retries"), default: 3, range: 0...100)
+        maxReconsumeTimes = try Self.integer("maxReconsumeTimes", value("maxReconsumeTimes"), default: 16, range: 0...1000)
+        sendTimeoutMillis = try Self.integer("sendTimeoutMs", value("sendTimeoutMs"), default: 3000, range: 1...600_000)
+        consumeOrderly = try Self.boolean("consumeOrderly", value("consumeOrderly"), default: false)
+
+        if let instance = value("instanceId") {
+            guard instance.range(of: "^[a-zA-Z0-9_-]+$", options: .regularExpression) != nil, instance.count <= 255 else {
+                throw Self.invalid("instanceId", instance, "letters, digits, _ and - (at most 255)")
+            }
+            instanceID = instance
+        } else {
+            instanceID = nil
+        }
+
+        accessKey = value("accessKey")
+        secretKey = value("secretKey")
+        securityToken = value("securityToken")
+        if (accessKey == nil) != (secretKey == nil) {
+            throw ComponentError.invalidArgument("fields accessKey and secretKey: give both or neither (\(accessKey == nil ? "accessKey" : "secretKey") is missing)")
+        }
+        if securityToken != nil, accessKey == nil {
+            throw ComponentError.invalidArgument("field securityToken: needs accessKey and secretKey")
+        }
+
+        let fromText = value("consumeFromWhere") ?? "last"
+        guard let consumeFrom = ConsumeFrom(rawValue: Self.normaliseConsumeFrom(fromText)) else {
+            throw Self.invalid("consumeFromWhere", fromText, "last, first or timestamp")
+        }
+        self.consumeFrom = consumeFrom
+        if let timestamp = value("consumeTimestamp") {
+            consumeTimestampMillis = try Self.parseTimestamp(timestamp)
+        } else {
+            consumeTimestampMillis = Int64((now.timeIntervalSince1970 - 30 * 60) * 1000)
+        }
+        contentType = value("contentType")
+
+        if accessProtocol == .http, endpoint == nil {
+            throw ComponentError.invalidArgument("field endpoint: missing; accessProto http needs the HTTP endpoint of the service")
+        }
+    }
+
+    public var description: String {
+        // Secrets are never printed: only whether they are set.
+        "topics=\(subscriptions.map { "\($0.topic)||\($0.expression)" }) nameServers=\(nameServers) accessProto=\(accessProtocol.rawValue) "
+            + "consumerGroup=\(consumerGroup) producerGroup=\(producerGroup) instanceId=\(instanceID ?? "") acl=\(accessKey != nil)"
+    }
+
+    // MARK: - field parsers
+
+    static func invalid(_ field: String, _ value: String, _ allowed: String) -> ComponentError {
+        ComponentError.invalidArgument("field \(field): invalid value \"\(value)\"; allowed: \(allowed)")
+    }
+
+    /// `topic` or `topic||expression`, comma-separated; split at the first `||`.
+    static func parseTopics(_ text: String?) throws -> [Subscription] {
+        guard let text else { throw ComponentError.invalidArgument("field topics: missing; give one or more topics, comma-separated, each topic or topic||tagExpression") }
+        var subscriptions: [Subscription] = []
+        for entry in text.split(separator: ",") {
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            let topic: String, expression: String
+            if let separator = trimmed.range(of: "||") {
+                topic = trimmed[..<separator.lowerBound].trimmingCharacters(in: .whitespaces)
+                let rest = trimmed[separator.upperBound...].trimmingCharacters(in: .whitespaces)
+                expression = rest.isEmpty ? "*" : rest
+            } else {
+                topic = trimmed
+                expression = "*"
+            }
+            try validateTopic("topics", topic)
+            subscriptions.append(Subscription(topic: topic, expression: expression))
+        }
+        guard !subscriptions.isEmpty else { throw invalid("topics", text, "at least one topic name") }
+        return subscriptions
+    }
+
+    /// RocketMQ topic rules: `^[%|a-zA-Z0-9_-]+$`, at most 127 characters.
+    static func validateTopic(_ field: String, _ topic: String) throws {
+        guard !topic.isEmpty, topic.count <= 127, topic.range(of: "^[%|a-zA-Z0-9_-]+$", options: .regularExpression) != nil else {
+            throw invalid(field, topic, "topic names of letters, digits, %, |, _ and - (1 to 127 characters)")
+        }
+    }
+
+    static func validateGroup(_ field: String, _ group: String) throws {
+        guard group.count <= 255, group.range(of: "^[%|a-zA-Z0-9_-]+$", options: .regularExpression) != nil else {
+            throw invalid(field, group, "letters, digits, %, |, _ and - (1 to 255 characters)")
+        }
+    }
+
+    static func parseNameServers(_ text: String) throws -> [String] {
+        let entries = text.split(whereSeparator: { $0 == "," || $0 == ";" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .map { entry -> String in
+                for scheme in ["http://", "https://"] where entry.lowercased().hasPrefix(scheme) {
+                    return String(entry.dropFirst(scheme.count))
+                }
+                return entry
+            }
+        guard !entries.isEmpty else { throw invalid("nameServer", text, "host:port addresses separated by , or ;") }
+        for entry in entries {
+            guard let colon = entry.lastIndex(of: ":"), !entry[..<colon].isEmpty,
+                  let port = Int(entry[entry.index(after: colon)...]), (1...65535).contains(port) else {
+                throw invalid("nameServer", entry, "host:port with a port from 1 to 65535")
+            }
+        }
+        return entries
+    }
+
+    static func integer(_ field: String, _ text: String?, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else {
+            throw invalid(field, text, "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    static func boolean(_ field: String, _ text: String?, default defaultValue: Bool) throws -> Bool {
+        guard let text else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw invalid(field, text, "true or false")
+        }
+    }
+
+    /// Accepts `last`/`first`/`timestamp` and the RocketMQ names (`CONSUME_FROM_LAST_OFFSET`, …).
+    static func normaliseConsumeFrom(_ text: String) -> String {
+        switch text.lowercased() {
+        case "consume_from_last_offset", "lastoffset": return "last"
+        case "consume_from_first_offset", "firstoffset": return "first"
+        case "consume_from_timestamp": return "timestamp"
+        default: return text.lowercased()
+        }
+    }
+
+    /// `yyyyMMddHHmmss` (RocketMQ's format, UTC here) or epoch milliseconds.
+    static func parseTimestamp(_ text: String) throws -> Int64 {
+        if text.count == 14, text.allSatisfy(\.isNumber) {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMddHHmmss"
+            if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
+        } else if let millis = Int64(text), millis >= 0 {
+            return millis
+        }
+        throw invalid("consumeTimestamp", text, "yyyyMMddHHmmss (UTC) or epoch milliseconds")
+    }
+}
+
+extension BindingMetadata {
+    /// `consumeFromWhere` in the client's terms.
+    var consumeFromWhere: ConsumeFromWhere {
+        switch consumeFrom {
+        case .last: return .lastOffset
+        case .first: return .firstOffset
+        case .timestamp: return .timestamp(consumeTimestampMillis)
+        }
+    }
+}

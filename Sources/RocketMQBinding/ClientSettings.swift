@@ -1,0 +1,31 @@
+import NIOCore
+import RocketMQClient
+
+/// Client configuration derived from the component metadata: one place that turns
+/// `BindingMetadata` into the RocketMQ client's settings.
+extension BindingMetadata {
+    /// The client id is the client's default (`ip@pid#nanos`), unique per instance and direction.
+    func clientConfiguration() -> ClientConfiguration {
+        ClientConfiguration(
+            nameServers: nameServers,
+            nameServerDomain: nameServerDomain,
+            namespace: instanceID,
+            credentials: accessKey.map { Credentials(accessKey: $0, secretKey: secretKey ?? "", securityToken: securityToken) },
+            retries: retries,
+            requestTimeout: .milliseconds(Int64(sendTimeoutMillis)))
+    }
+
+    func producerConfiguration() -> ProducerConfiguration {
+        ProducerConfiguration(
+            client: clientConfiguration(), group: producerGroup,
+            sendTimeout: .milliseconds(Int64(sendTimeoutMillis)))
+    }
+
+    func consumerConfiguration() -> ConsumerConfiguration {
+        ConsumerConfiguration(
+            client: clientConfiguration(), group: consumerGroup,
+            subscriptions: subscriptions,
+            pullBatchSize: consumerBatchSize, maxInFlight: consumerThreadNums, consumeFromWhere: consumeFromWhere,
+            maxReconsumeTimes: maxReconsumeTimes, orderly: consumeOrderly)
+    }
+}

@@ -1,0 +1,76 @@
+import DaprComponents
+import Foundation
+import RocketMQClient
+
+/// A `create` invocation's request metadata, parsed (component.md §3).
+struct CreateRequest {
+    /// Request keys the binding reads; every other key becomes a user property.
+    static let reservedKeys: Set<String> = [
+        "topics", "rocketmq-topic", "tags", "rocketmq-tag", "keys", "rocketmq-key",
+        "rocketmq-shardingkey", "delaylevel", "rocketmq-delay-level",
+    ]
+    /// RocketMQ's own property names (spec §4.2): a user property must not overwrite them.
+    static let systemProperties: Set<String> = [
+        "KEYS", "TAGS", "WAIT", "DELAY", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "TRAN_MSG", "PGROUP",
+        "MIN_OFFSET", "MAX_OFFSET", "BUYER_ID", "ORIGIN_MESSAGE_ID", "TRANSFER_FLAG", "CORRECTION_FLAG",
+        "MQ2_FLAG", "RECONSUME_TIME", "MSG_REGION", "TRACE_ON", "UNIQ_KEY", "MAX_RECONSUME_TIMES",
+        "CONSUME_START_TIME", "TRAN_PREPARED_QUEUE_OFFSET", "TRANSACTION_CHECK_TIMES",
+        "CHECK_IMMUNITY_TIME_IN_SECONDS", "INSTANCE_ID", "CORRELATION_ID", "REPLY_TO_CLIENT", "TTL",
+        "ARRIVE_TIME", "PUSH_REPLY_TIME", "CLUSTER", "MSG_TYPE", "INNER_MULTI_DISPATCH",
+        "INNER_MULTI_QUEUE_OFFSET", "SHARDING_KEY", "TIMER_DELIVER_MS", "__transactionId__",
+    ]
+
+    var messages: [OutgoingMessage]
+
+    init(data: [UInt8], metadata: [String: String], component: BindingMetadata) throws {
+        var lowered: [String: String] = [:]
+        for (key, value) in metadata { lowered[key.lowercased()] = value }
+        func first(_ keys: String...) -> String? {
+            keys.lazy.compactMap { lowered[$0]?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+        }
+
+        let tag = first("tags", "rocketmq-tag")
+        let keys = (first("keys", "rocketmq-key") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let shardingKey = first("rocketmq-shardingkey")
+        var delayLevel: Int?
+        if let text = first("delaylevel", "rocketmq-delay-level") {
+            guard let level = Int(text), (1...18).contains(level) else {
+                throw BindingMetadata.invalid("delayLevel", text, "a delay level from 1 (1 s) to 18 (2 h)")
+            }
+            delayLevel = level
+        }
+
+        var properties: [String: String] = [:]
+        for (key, value) in metadata where !Self.reservedKeys.contains(key.lowercased()) {
+            if Self.systemProperties.contains(key) {
+                throw ComponentError.invalidArgument("request metadata \(key): a RocketMQ system property; choose another name")
+            }
+            if key.isEmpty || key.unicodeScalars.contains(where: { $0 == "\u{1}" || $0 == "\u{2}" }) || value.unicodeScalars.contains(where: { $0 == "\u{1}" || $0 == "\u{2}" }) {
+                throw ComponentError.invalidArgument("request metadata \(key.debugDescription): keys and values must be non-empty and free of the characters U+0001 and U+0002")
+            }
+            properties[key] = value
+        }
+
+        // Targets: the request's topics, else every topic of the component in order. On the
+        // component path a single concrete tag of the subscription is the default message tag,
+        // as the built-in binding does.
+        let targets: [(topic: String, tag: String?)]
+        if let requested = first("topics", "rocketmq-topic") {
+            let topics = requested.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for topic in topics { try BindingMetadata.validateTopic("topics (request metadata)", topic) }
+            guard !topics.isEmpty else { throw BindingMetadata.invalid("topics (request metadata)", requested, "one or more topic names") }
+            targets = topics.map { ($0, tag) }
+        } else {
+            targets = component.subscriptions.map { subscription in
+                let single = subscription.expression != "*" && !subscription.expression.contains("||")
+                return (subscription.topic, tag ?? (single ? subscription.expression : nil))
+            }
+        }
+
+        messages = targets.map {
+            OutgoingMessage(topic: $0.topic, body: data, tags: $0.tag, keys: keys, properties: properties,
+                            delayLevel: delayLevel, shardingKey: shardingKey)
+        }
+    }
+}

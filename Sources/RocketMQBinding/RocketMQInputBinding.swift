@@ -1,0 +1,121 @@
+import DaprComponents
+import DaprProto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RocketMQClient
+
+/// The input binding of one component instance. Each `Read` stream runs one push consumer:
+/// it joins the group when the stream opens and leaves it when the stream ends.
+///
+/// Delivery contract (at-least-once): a message is acknowledged to the broker only when daprd
+/// acked it successfully; an error ack (or no ack within the consume timeout) sends it back for
+/// redelivery through the retry topic (then the DLQ after `maxReconsumeTimes`); a message still
+/// unacked when the stream ends is not committed and comes again on the next stream.
+public final class RocketMQInputBinding: InputBindingComponent, Sendable {
+    /// How long daprd may take to ack one message before it counts as failed.
+    static let consumeTimeout: Duration = .seconds(15 * 60)
+
+    private let instance: String
+    private let environment: BindingEnvironment
+    private let logger: Logger
+    private let metadata = NIOLockedValueBox<BindingMetadata?>(nil)
+
+    init(instance: String, environment: BindingEnvironment) {
+        self.instance = instance
+        self.environment = environment
+        var logger = environment.logger
+        logger[metadataKey: "instance"] = "\(instance)"
+        logger[metadataKey: "direction"] = "input"
+        self.logger = logger
+    }
+
+    public func initialize(metadata properties: [String: String]) async throws {
+        let parsed = try environment.parseMetadata(properties, logger: logger)
+        try await environment.probeNameServers(parsed, logger: logger)
+        metadata.withLockedValue { $0 = parsed }
+        logger.info("input binding ready", metadata: ["metadata": "\(parsed)"])
+    }
+
+    public func read(_ delivery: MessageDelivery) async throws {
+        guard let metadata = metadata.withLockedValue({ $0 }) else {
+            throw ComponentError.failedPrecondition("input binding instance \(instance) is not initialised: call Init first")
+        }
+        guard let consumer = await startConsumer(metadata, until: delivery) else { return }
+        // The stream's end stops the consumer, which finishes `messages` and so the loop below.
+        let stopper = Task {
+            await delivery.waitUntilEnded()
+            await consumer.stop()
+        }
+        defer { stopper.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            for await message in consumer.messages {
+                // While the server drains for shutdown nothing new goes out; what is skipped
+                // stays unacknowledged, so it is not committed and comes again later.
+                guard !delivery.draining else { continue }
+                group.addTask { await self.deliver(message, through: delivery, consumer: consumer, metadata: metadata) }
+            }
+        }
+        await consumer.stop()
+        await stopper.value
+        logger.info("consumer left the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
+    }
+
+    private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer, metadata: BindingMetadata) async {
+        let contentType = message.properties["content-type"] ?? metadata.contentType ?? ""
+        let outcome = await delivery.deliver(data: message.body, metadata: message.deliveryMetadata(), contentType: contentType,
+                                             timeout: Self.consumeTimeout)
+        switch outcome {
+        case .success:
+            consumer.ack(message.handle, success: true)
+        case .failure(let reason):
+            logger.debug("application failed a message; it goes back for redelivery", metadata: ["msgId": "\(message.messageID)", "reason": "\(reason)"])
+            consumer.ack(message.handle, success: false)
+        case .timedOut:
+            logger.warning("no ack within the consume timeout; the message goes back for redelivery", metadata: ["msgId": "\(message.messageID)"])
+            consumer.ack(message.handle, success: false)
+        case .streamEnded:
+            break  // left unacknowledged: not committed, delivered again on the next stream
+        }
+    }
+
+    /// Starts a push consumer, retrying with back-off while the name server or broker cannot be
+    /// reached (the stream stays open, so consumption begins once they are back). Nil when the
+    /// stream ended first.
+    private func startConsumer(_ metadata: BindingMetadata, until delivery: MessageDelivery) async -> PushConsumer? {
+        var backoff: Duration = .milliseconds(200)
+        while !delivery.draining {
+            let consumer = PushConsumer(configuration: metadata.consumerConfiguration(), logger: logger)
+            do {
+                try await consumer.start()
+                logger.info("consumer joined the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
+                return consumer
+            } catch {
+                await consumer.stop()
+                logger.warning("cannot start consuming yet; retrying", metadata: ["error": "\(componentError(error, "starting the consumer"))", "retryIn": "\(backoff)"])
+            }
+            let ended = Task { await delivery.waitUntilEnded() }
+            _ = await withTaskGroup(of: Void.self) { group in
+                group.addTask { await ended.value }
+                group.addTask { try? await Task.sleep(for: backoff) }
+                await group.next()
+                group.cancelAll()
+                ended.cancel()
+            }
+            backoff = min(backoff * 2, .seconds(10))
+        }
+        return nil
+    }
+
+    public func ping() async throws {
+        guard let metadata = metadata.withLockedValue({ $0 }) else {
+            throw ComponentError.unavailable("input binding instance \(instance) is not initialised")
+        }
+        try await environment.probeNameServers(metadata, logger: logger)
+    }
+
+    public func close() async {
+        metadata.withLockedValue { $0 = nil }
+    }
+}

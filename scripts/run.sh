@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# README command one: install dependencies, build, and run the component. With no further
+# arguments it also starts the in-memory RocketMQ *test* broker and uses it for components that
+# name no name server (a demo; it says so loudly). Pass --no-demo-broker to serve real brokers only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-dependencies.sh
+swift build -c release --product dapr-rocketmq
+if [ "${1:-}" = "--no-demo-broker" ]; then
+  shift
+  exec .build/release/dapr-rocketmq "$@"
+fi
+exec .build/release/dapr-rocketmq --demo-broker "$@"
