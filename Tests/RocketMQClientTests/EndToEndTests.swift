@@ -1,0 +1,321 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import RocketMQTestBroker
+import RocketMQWire
+import XCTest
+@testable import RocketMQClient
+
+/// The client against the in-memory test broker: whole flows over real sockets.
+final class EndToEndTests: XCTestCase {
+    /// Polls `condition` until it holds or `timeout` passes (a bounded wait on an observable state,
+    /// not a timing assertion).
+    private func eventually(
+        _ what: String, timeout: TimeAmount = .seconds(60), _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = NIODeadline.now() + timeout
+        while try await !condition() {
+            guard NIODeadline.now() < deadline else { return XCTFail("timed out waiting for: \(what)") }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
+    private func startBroker(_ configure: (inout RocketMQTestBrokerConfiguration) -> Void = { _ in }) async throws -> RocketMQTestBroker {
+        var configuration = RocketMQTestBrokerConfiguration()
+        configuration.maxSuspendTime = .milliseconds(500)
+        configure(&configuration)
+        return try await RocketMQTestBroker.start(configuration)
+    }
+
+    private func producer(_ broker: RocketMQTestBroker, credentials: Credentials? = nil) async throws -> Producer {
+        let producer = Producer(configuration: ProducerConfiguration(
+            client: ClientConfiguration(nameServers: [broker.nameServerAddress], credentials: credentials), group: "PG"))
+        try await producer.start()
+        return producer
+    }
+
+    private func consumerConfiguration(
+        _ broker: RocketMQTestBroker, clientID: String, topic: String, group: String = "G",
+        orderly: Bool = false, maxReconsumeTimes: Int = 16
+    ) -> ConsumerConfiguration {
+        ConsumerConfiguration(
+            client: ClientConfiguration(nameServers: [broker.nameServerAddress], clientID: clientID),
+            group: group, subscriptions: [Subscription(topic: topic)], maxInFlight: 64,
+            consumeFromWhere: .firstOffset, maxReconsumeTimes: maxReconsumeTimes, orderly: orderly,
+            pullSuspendTimeout: .milliseconds(500), offsetPersistInterval: .milliseconds(200),
+            rebalanceInterval: .milliseconds(500), pullErrorBackoff: .milliseconds(50),
+            localRedeliveryBackoff: .milliseconds(50))
+    }
+
+    /// Records deliveries per message id and acknowledges each as `decide` says.
+    private final class Recorder: Sendable {
+        let counts = NIOLockedValueBox<[String: Int]>([:])
+        let byConsumer = NIOLockedValueBox<[String: Int]>([:])
+        let log = NIOLockedValueBox<[ConsumedMessage]>([])
+
+        var distinct: Int { counts.withLockedValue { $0.count } }
+        var total: Int { counts.withLockedValue { $0.values.reduce(0, +) } }
+
+        func run(_ consumer: PushConsumer, name: String, decide: @escaping @Sendable (ConsumedMessage) -> Bool = { _ in true }) -> Task<Void, Never> {
+            Task {
+                for await message in consumer.messages {
+                    self.counts.withLockedValue { $0[message.messageID, default: 0] += 1 }
+                    self.byConsumer.withLockedValue { $0[name, default: 0] += 1 }
+                    self.log.withLockedValue { $0.append(message) }
+                    consumer.ack(message.handle, success: decide(message))
+                }
+            }
+        }
+    }
+
+    private func sendNumbered(_ producer: Producer, topic: String, range: Range<Int>) async throws {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let end = min(index + 50, range.upperBound)
+            _ = try await producer.sendBatch((index..<end).map {
+                OutgoingMessage(topic: topic, body: Array("message-\($0)".utf8), keys: ["k\($0)"])
+            })
+            index = end
+        }
+    }
+
+    private func ownershipIsDisjointAndComplete(_ consumers: [PushConsumer], topic: String, queues: Int) -> Bool {
+        let owned = consumers.flatMap { $0.ownedQueues.filter { $0.topic == topic } }
+        return owned.count == queues && Set(owned).count == queues
+    }
+
+    func testTenThousandMessagesAreEachConsumedExactlyOnceByAGroupWhoseMembersChange() async throws {
+        let broker = try await startBroker { $0.topics = ["Load": 8] }
+        let producer = try await producer(broker)
+        let recorder = Recorder()
+        let a = PushConsumer(configuration: consumerConfiguration(broker, clientID: "A", topic: "Load"))
+        let b = PushConsumer(configuration: consumerConfiguration(broker, clientID: "B", topic: "Load"))
+        try await a.start()
+        try await b.start()
+        let tasks = [recorder.run(a, name: "A"), recorder.run(b, name: "B")]
+        try await eventually("A and B split the queues") { ownershipIsDisjointAndComplete([a, b], topic: "Load", queues: 8) }
+
+        try await sendNumbered(producer, topic: "Load", range: 0..<4000)
+        try await eventually("4000 consumed") { recorder.distinct == 4000 }
+        await a.persistOffsets()
+        await b.persistOffsets()
+
+        // A third member joins mid-run: the queues are re-split without losing or repeating anything.
+        let c = PushConsumer(configuration: consumerConfiguration(broker, clientID: "C", topic: "Load"))
+        try await c.start()
+        let third = recorder.run(c, name: "C")
+        try await eventually("three members split the queues") { ownershipIsDisjointAndComplete([a, b, c], topic: "Load", queues: 8) }
+        XCTAssertFalse(c.ownedQueues.isEmpty)
+
+        try await sendNumbered(producer, topic: "Load", range: 4000..<7000)
+        try await eventually("7000 consumed") { recorder.distinct == 7000 }
+        await a.persistOffsets()
+        await b.persistOffsets()
+
+        // …and leaves again.
+        await c.stop()
+        await third.value
+        try await eventually("A and B take every queue back") { ownershipIsDisjointAndComplete([a, b], topic: "Load", queues: 8) }
+
+        try await sendNumbered(producer, topic: "Load", range: 7000..<10000)
+        try await eventually("10000 consumed") { recorder.distinct == 10000 }
+
+        await a.stop()
+        await b.stop()
+        for task in tasks { await task.value }
+        XCTAssertEqual(recorder.total, 10000, "every message exactly once")
+        XCTAssertTrue(recorder.counts.withLockedValue { $0.values.allSatisfy { $0 == 1 } })
+        let shares = recorder.byConsumer.withLockedValue { $0 }
+        XCTAssertGreaterThan(shares["A"] ?? 0, 0)
+        XCTAssertGreaterThan(shares["B"] ?? 0, 0)
+        XCTAssertGreaterThan(shares["C"] ?? 0, 0)
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testAFailedMessageComesBackThroughTheRetryTopic() async throws {
+        let broker = try await startBroker {
+            $0.topics = ["Retry": 2]
+            $0.delayTimeScale = 0.01
+        }
+        let producer = try await producer(broker)
+        let consumer = PushConsumer(configuration: consumerConfiguration(broker, clientID: "A", topic: "Retry"))
+        try await consumer.start()
+        let recorder = Recorder()
+        let task = recorder.run(consumer, name: "A") { $0.reconsumeTimes > 0 }  // fail the first delivery
+        let sent = try await producer.send(OutgoingMessage(topic: "Retry", body: Array("again".utf8), tags: "t"))
+        try await eventually("redelivered once") { recorder.total == 2 }
+        let deliveries = recorder.log.withLockedValue { $0 }
+        XCTAssertEqual(deliveries.map(\.messageID), [sent.messageID, sent.messageID])
+        XCTAssertEqual(deliveries.map(\.reconsumeTimes), [0, 1])
+        XCTAssertEqual(deliveries.map(\.topic), ["Retry", "Retry"], "the retried copy reports its original topic")
+        XCTAssertEqual(deliveries.last?.body, Array("again".utf8))
+        await consumer.stop()
+        await task.value
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testAMessageThatKeepsFailingEndsInTheDeadLetterQueue() async throws {
+        let broker = try await startBroker {
+            $0.topics = ["Poison": 1]
+            $0.delayTimeScale = 0.01
+        }
+        let producer = try await producer(broker)
+        let consumer = PushConsumer(configuration: consumerConfiguration(broker, clientID: "A", topic: "Poison", maxReconsumeTimes: 2))
+        try await consumer.start()
+        let recorder = Recorder()
+        let task = recorder.run(consumer, name: "A") { _ in false }
+        _ = try await producer.send(OutgoingMessage(topic: "Poison", body: [7]))
+        try await eventually("moved to the DLQ") { try await !broker.messages(topic: "%DLQ%G").isEmpty }
+        XCTAssertEqual(recorder.total, 3, "the first delivery and two retries")
+        let dead = try await broker.messages(topic: "%DLQ%G")
+        XCTAssertEqual(dead.map(\.body), [[7]])
+        await consumer.stop()
+        await task.value
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testOrderlyConsumptionKeepsEveryQueueInOrderThroughFailures() async throws {
+        let broker = try await startBroker { $0.topics = ["Ordered": 4] }
+        let producer = try await producer(broker)
+        for index in 0..<200 {
+            _ = try await producer.send(OutgoingMessage(
+                topic: "Ordered", body: Array("\(index)".utf8), shardingKey: "key-\(index % 5)"))
+        }
+        let consumer = PushConsumer(configuration: consumerConfiguration(broker, clientID: "A", topic: "Ordered", orderly: true))
+        try await consumer.start()
+        let recorder = Recorder()
+        let failedOnce = NIOLockedValueBox<Set<String>>([])
+        // Every tenth message fails on its first delivery and must come back before its successors.
+        let task = recorder.run(consumer, name: "A") { message in
+            let number = Int(String(decoding: message.body, as: UTF8.self)) ?? 0
+            guard number % 10 == 0 else { return true }
+            return !failedOnce.withLockedValue { $0.insert(message.messageID).inserted }
+        }
+        try await eventually("all 200 consumed") { recorder.distinct == 200 }
+        await consumer.stop()
+        await task.value
+
+        let log = recorder.log.withLockedValue { $0 }
+        var lastOffset: [Int32: Int64] = [:]
+        for message in log {
+            if let last = lastOffset[message.queueId] {
+                XCTAssertGreaterThanOrEqual(message.queueOffset, last, "queue \(message.queueId) went backwards")
+                XCTAssertLessThanOrEqual(message.queueOffset, last + 1, "queue \(message.queueId) skipped ahead")
+            }
+            lastOffset[message.queueId] = message.queueOffset
+        }
+        XCTAssertEqual(recorder.total, 220, "200 messages plus 20 in-place redeliveries")
+        let locks = try await broker.requestCount(.lockBatchMq)
+        let unlocks = try await broker.requestCount(.unlockBatchMq)
+        XCTAssertGreaterThan(locks, 0)
+        XCTAssertGreaterThan(unlocks, 0)
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testUnacknowledgedMessagesComeBackToTheNextConsumerOfTheGroup() async throws {
+        let broker = try await startBroker { $0.topics = ["Again": 1] }
+        let producer = try await producer(broker)
+        try await sendNumbered(producer, topic: "Again", range: 0..<5)
+        let first = PushConsumer(configuration: consumerConfiguration(broker, clientID: "A", topic: "Again"))
+        try await first.start()
+        var received: [ConsumedMessage] = []
+        for await message in first.messages {
+            received.append(message)
+            if received.count == 5 { break }
+        }
+        for message in received where message.queueOffset != 2 {
+            first.ack(message.handle, success: true)
+        }
+        await first.stop()
+        let committed = try await broker.consumerOffset(group: "G", topic: "Again", queueId: 0)
+        XCTAssertEqual(committed, 2, "nothing is committed past the unacknowledged message")
+
+        let second = PushConsumer(configuration: consumerConfiguration(broker, clientID: "B", topic: "Again"))
+        try await second.start()
+        var again: [Int64] = []
+        for await message in second.messages {
+            again.append(message.queueOffset)
+            second.ack(message.handle, success: true)
+            if again.count == 3 { break }
+        }
+        XCTAssertEqual(again, [2, 3, 4])
+        await second.stop()
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testACLSignedRequestsAreAcceptedAndWrongSecretsRefused() async throws {
+        let broker = try await startBroker {
+            $0.topics = ["Secure": 2]
+            $0.acl = .init(accessKey: "ak", secretKey: "sk")
+            $0.aclDenialCode = .noPermission
+        }
+        let good = try await producer(broker, credentials: Credentials(accessKey: "ak", secretKey: "sk"))
+        let result = try await good.send(OutgoingMessage(topic: "Secure", body: [1]))
+        XCTAssertEqual(result.status, .sendOK)
+        let storedAfterGood = try await broker.messages(topic: "Secure").count
+        XCTAssertEqual(storedAfterGood, 1)
+
+        let bad = try await producer(broker, credentials: Credentials(accessKey: "ak", secretKey: "wrong"))
+        do {
+            _ = try await bad.send(OutgoingMessage(topic: "Secure", body: [2]))
+            XCTFail("expected a refusal")
+        } catch RocketMQError.noPermission {
+        } catch RocketMQError.broker(let code, _) {
+            XCTFail("expected noPermission, got code \(code)")
+        }
+        let storedAfterBad = try await broker.messages(topic: "Secure").count
+        XCTAssertEqual(storedAfterBad, 1)
+        await good.shutdown()
+        await bad.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testLitePullReturnsAtMostTheAskedNumberAndCommitsWhatItReturned() async throws {
+        let broker = try await startBroker { $0.topics = ["Lite": 2] }
+        let producer = try await producer(broker)
+        try await sendNumbered(producer, topic: "Lite", range: 0..<10)
+        let reader = LitePullConsumer(
+            client: ClientConfiguration(nameServers: [broker.nameServerAddress]), group: "Reader", consumeFromWhere: .firstOffset)
+        try await reader.start()
+
+        let first = try await reader.pull([Subscription(topic: "Lite")], maxMessages: 4)
+        XCTAssertEqual(first.count, 4)
+        let committed0 = try await broker.consumerOffset(group: "Reader", topic: "Lite", queueId: 0) ?? 0
+        let committed1 = try await broker.consumerOffset(group: "Reader", topic: "Lite", queueId: 1) ?? 0
+        XCTAssertEqual(committed0 + committed1, 4)
+
+        let rest = try await reader.pull([Subscription(topic: "Lite")], maxMessages: 100)
+        XCTAssertEqual(rest.count, 6)
+        let bodies = Set((first + rest).map { String(decoding: $0.body, as: UTF8.self) })
+        XCTAssertEqual(bodies, Set((0..<10).map { "message-\($0)" }))
+
+        let none = try await reader.pull([Subscription(topic: "Lite")], maxMessages: 10, wait: .milliseconds(100))
+        XCTAssertTrue(none.isEmpty)
+
+        // A message arriving during the wait is returned by that read.
+        async let waited = reader.pull([Subscription(topic: "Lite")], maxMessages: 10, wait: .seconds(5))
+        try await eventually("a pull is waiting") { try await broker.requestCount(.pullMessage) >= 10 }
+        _ = try await producer.send(OutgoingMessage(topic: "Lite", body: Array("late".utf8)))
+        let late = try await waited
+        XCTAssertEqual(late.map { String(decoding: $0.body, as: UTF8.self) }, ["late"])
+        await reader.shutdown()
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testAnUnreachableBrokerIsReportedAfterRetries() async throws {
+        let port = try await closedPort()
+        let producer = Producer(configuration: ProducerConfiguration(
+            client: ClientConfiguration(nameServers: ["127.0.0.1:\(port)"], retries: 1, connectTimeout: .seconds(1))))
+        try await producer.start()
+        do {
+            _ = try await producer.send(OutgoingMessage(topic: "T", body: [1]))
+            XCTFail("expected unreachable")
+        } catch RocketMQError.unreachable {}
+        await producer.shutdown()
+    }
+}
