@@ -105,6 +105,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "RocketMQTestBrokerTests",
+            dependencies: [
+                "RocketMQTestBroker", "RocketMQWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "RocketMQBindingTests",
             dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "dapr-rocketmq"]
         ),

@@ -6,12 +6,14 @@ import XCTest
 final class GoldenBodyTests: XCTestCase {
     func testEveryPullBodyDecodesIntoExactlyTheRecordedMessages() throws {
         var checked = 0
+        var recorded = 0
         var compressed = 0
         for record in try GoldenCorpus.allRecords() {
             guard let expected = record.fields["decoded_messages"] as? [[String: Any]] else { continue }
             let command = try RemotingCommand.decode(frame: record.frame)
             let messages = try StoredMessageDecoder.decodeAll(command.body)
             XCTAssertEqual(messages.count, expected.count, record.name)
+            recorded += expected.count
             for (message, want) in zip(messages, expected) {
                 let name = "\(record.name) offset \(message.queueOffset)"
                 XCTAssertEqual(message.msgId, want["msgId"] as? String, name)
@@ -48,7 +50,8 @@ final class GoldenBodyTests: XCTestCase {
             // The encoder reproduces the frame body byte for byte.
             XCTAssertEqual(try StoredMessageEncoder.encodeAll(messages), command.body, record.name)
         }
-        XCTAssertGreaterThan(checked, 40)
+        XCTAssertEqual(checked, recorded)
+        XCTAssertGreaterThan(checked, 30)
         XCTAssertGreaterThan(compressed, 0)
     }
 
@@ -101,13 +104,15 @@ final class GoldenBodyTests: XCTestCase {
         for record in try GoldenCorpus.allRecords() where record.requestCode == 105 && record.code == 0 {
             let route = try TopicRouteData(body: record.body)
             XCTAssertFalse(route.queueDatas.isEmpty, record.name)
-            XCTAssertEqual(route.brokerDatas.first?.masterAddress, "127.0.0.1:10961", record.name)
+            // The main pair's broker, or the ACL pair's (producer-acl.jsonl).
+            XCTAssertTrue(["127.0.0.1:10961", "127.0.0.1:10921"].contains(route.brokerDatas.first?.masterAddress ?? ""), record.name)
             let text = String(decoding: record.body, as: UTF8.self)
             let isStandard = text.contains(#"{"0":"#)
             XCTAssertEqual(route.encoded(standardJSON: isStandard), record.body, record.name)
             if isStandard { standard += 1 } else { bare += 1 }
             if let delivered = record.deliveredBody {
-                XCTAssertEqual(try TopicRouteData(body: delivered).brokerDatas.first?.masterAddress, "127.0.0.1:20961")
+                let proxied = try TopicRouteData(body: delivered).brokerDatas.first?.masterAddress ?? ""
+                XCTAssertTrue(["127.0.0.1:20961", "127.0.0.1:20921"].contains(proxied), record.name)
             }
         }
         XCTAssertGreaterThan(standard, 50)
@@ -137,7 +142,7 @@ final class GoldenBodyTests: XCTestCase {
             XCTAssertEqual(header.traceOn, "true")
             for id in header.msgId.split(separator: ",") {
                 let decoded = try MessageID.decodeOffsetMessageID(String(id))
-                XCTAssertEqual(decoded.storeHost.description, "127.0.0.1:10961")
+                XCTAssertTrue(["127.0.0.1:10961", "127.0.0.1:10921"].contains(decoded.storeHost.description), record.name)
                 XCTAssertEqual(MessageID.offsetMessageID(storeHost: decoded.storeHost, commitLogOffset: decoded.commitLogOffset), String(id))
             }
             checked += 1
