@@ -171,7 +171,8 @@ public struct ConsumerConfiguration: Sendable {
     public var rebalanceInterval: TimeAmount
     /// Delay before retrying a pull after an error (Java 1 s).
     public var pullErrorBackoff: TimeAmount
-    /// Delay before a message whose send-back failed (or, orderly, whose delivery failed) is delivered again.
+    /// Delay before a message whose send-back failed is delivered again; in orderly mode, the pause
+    /// before a failed message is redelivered in place (Java `suspendCurrentQueueTimeMillis`).
     public var localRedeliveryBackoff: TimeAmount
 
     public init(

@@ -156,7 +156,7 @@ public final class PushConsumer: Sendable {
             }
             guard let message = queue.messages[delivery.offset] else { return .none }
             if configuration.orderly {
-                let retryAt = NIODeadline.now() + .seconds(1)
+                let retryAt = NIODeadline.now() + configuration.localRedeliveryBackoff
                 let local = queue.process.redeliver(offset: delivery.offset, notBefore: retryAt) ?? 0
                 if local > configuration.maxReconsumeTimes {
                     // Held back until the broker took it into the DLQ (or the send-back failed).
