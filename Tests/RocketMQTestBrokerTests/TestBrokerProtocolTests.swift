@@ -53,6 +53,11 @@ final class TestBrokerProtocolTests: TestBrokerTestCase {
             if recorded.serialize == "ROCKETMQ", let order = recorded.fields["header_ext_order"] as? [String] {
                 XCTAssertEqual(response.extFieldsOrder ?? [], order, request.name)
             }
+            if let text = recorded.fields["header_text"] as? String, !response.extFields.isEmpty {
+                // Even the JSON key order of the real broker (Java HashMap order) is reproduced.
+                let order = try JSONValue.parse(text)["extFields"]?.objectValue?.map(\.key)
+                XCTAssertEqual(response.extFieldsOrder, order, request.name)
+            }
             if command.requestCode == .sendMessageV2 || command.requestCode == .sendBatchMessage {
                 let ids = try XCTUnwrap(response.extFields["msgId"]).split(separator: ",")
                 XCTAssertEqual(ids.count, (recorded.extFields["msgId"] ?? "").split(separator: ",").count, request.name)
