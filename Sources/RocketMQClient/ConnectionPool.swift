@@ -94,9 +94,11 @@ final class ConnectionPool: Sendable {
                 defer { entries[address] = entry }
                 switch entry.machine.requestConnection(now: .now()) {
                 case .useActive:
-                    if let connection = entry.connection { return .use(connection) }
-                    // Active without a connection cannot happen; treat it as closed and reconnect.
+                    if let connection = entry.connection, connection.isActive { return .use(connection) }
+                    // The channel closed and its close notification has not arrived yet: forget it
+                    // now and reconnect, rather than hand out a dead connection.
                     _ = entry.machine.channelClosed()
+                    entry.connection = nil
                     _ = entry.machine.requestConnection(now: .now())
                     entry.waiters.append(continuation)
                     return .connect(after: .zero)

@@ -86,38 +86,50 @@ public final class LitePullConsumer: Sendable {
         let start = offsets
 
         var taken: [(StoredMessage, MessageQueue, Subscription)] = []
-        // A first pass without waiting, then (if empty) one long-polling pass over every queue.
+        // A first pass without waiting, then (if empty) one long-polling pass over every queue that
+        // ends with the first answer carrying messages: the other holds are left to expire, and
+        // their queues are not committed, so nothing they might return is lost.
         for suspend in wait > .zero ? [nil, wait] : [nil] {
-            try await withThrowingTaskGroup(of: (MessageQueue, BrokerOperations.PullResult).self) { group in
-                for (queue, subscription) in queues {
-                    let offset = offsets[queue] ?? 0
-                    let budget = maxMessages
-                    group.addTask {
+            let (results, sink) = AsyncStream.makeStream(of: (MessageQueue, Result<BrokerOperations.PullResult, Error>).self)
+            for (queue, subscription) in queues {
+                let offset = offsets[queue] ?? 0
+                Task {
+                    do {
                         let result = try await self.broker.pull(
-                            group: wireGroup, queue: queue, offset: offset, maxMessages: min(budget, 32),
+                            group: wireGroup, queue: queue, offset: offset, maxMessages: min(maxMessages, 32),
                             subscription: subscription, suspend: suspend)
-                        return (queue, result)
-                    }
-                }
-                for try await (queue, result) in group {
-                    let subscription = queues.first { $0.0 == queue }!.1
-                    switch result {
-                    case .found(let messages, let next):
-                        var nextOffset = next
-                        for message in messages {
-                            if taken.count >= maxMessages {
-                                // Not returned: the commit stops before it.
-                                nextOffset = min(nextOffset, message.queueOffset)
-                                break
-                            }
-                            if subscription.matches(tag: message.tags) { taken.append((message, queue, subscription)) }
-                        }
-                        offsets[queue] = nextOffset
-                    case .noNewMessages(let next), .offsetMoved(let next):
-                        offsets[queue] = next
+                        sink.yield((queue, .success(result)))
+                    } catch {
+                        sink.yield((queue, .failure(error)))
                     }
                 }
             }
+            var remaining = queues.count
+            var failure: Error?
+            for await (queue, result) in results {
+                remaining -= 1
+                switch result {
+                case .failure(let error):
+                    failure = failure ?? error
+                case .success(.found(let messages, let next)):
+                    let subscription = queues.first { $0.0 == queue }!.1
+                    var nextOffset = next
+                    for message in messages {
+                        if taken.count >= maxMessages {
+                            // Not returned: the commit stops before it.
+                            nextOffset = min(nextOffset, message.queueOffset)
+                            break
+                        }
+                        if subscription.matches(tag: message.tags) { taken.append((message, queue, subscription)) }
+                    }
+                    offsets[queue] = nextOffset
+                case .success(.noNewMessages(let next)), .success(.offsetMoved(let next)):
+                    offsets[queue] = next
+                }
+                if remaining == 0 || (suspend != nil && !taken.isEmpty) { break }
+            }
+            sink.finish()
+            if taken.isEmpty, let failure { throw failure }
             if !taken.isEmpty { break }
         }
 

@@ -17,6 +17,9 @@ public final class Producer: Sendable {
         var started = false
         var stopped = false
         var roundRobin = Int.random(in: 0..<1024)
+        /// Brokers sent to, unregistered from at shutdown (name servers do not know UNREGISTER_CLIENT
+        /// and never answer it).
+        var brokers: Set<String> = []
     }
 
     public let configuration: ProducerConfiguration
@@ -63,7 +66,8 @@ public final class Producer: Sendable {
         let request = RemotingCommand.request(
             code: .unregisterClient,
             extFields: ["clientID": configuration.client.clientID, "producerGroup": namespace.wrap(configuration.group)])
-        for address in pool.activeAddresses {
+        let brokers = state.withLockedValue { $0.brokers }
+        for address in brokers.sorted() {
             _ = try? await pool.request(address, request, timeout: configuration.client.requestTimeout)
         }
         nameServer.shutdown()
@@ -309,6 +313,7 @@ public final class Producer: Sendable {
         guard let address = route.masterAddress(of: queue.brokerName) else {
             throw RocketMQError.unreachable(address: queue.brokerName, reason: "no master address for broker")
         }
+        state.withLockedValue { _ = $0.brokers.insert(address) }
         return (queue, address)
     }
 }
