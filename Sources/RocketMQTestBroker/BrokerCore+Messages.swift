@@ -4,6 +4,21 @@ import RocketMQWire
 // SEND_MESSAGE*, PULL_MESSAGE, CONSUMER_SEND_MSG_BACK and delayed delivery.
 extension BrokerCore {
     static let scheduleTopic = "SCHEDULE_TOPIC_XXXX"
+    /// `MessageStoreConfig.maxMessageSize` (4 MiB).
+    static let maxMessageSize = 4 * 1024 * 1024
+
+    /// `TopicValidator` rules: `^[%|a-zA-Z0-9_-]+$`, at most 127 characters.
+    static func topicProblem(_ topic: String) -> String? {
+        if topic.isEmpty { return "The specified topic is blank." }
+        if topic.utf8.count > 127 { return "The specified topic is longer than topic max length." }
+        let allowed = topic.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "%", "|", "_", "-": return true
+            default: return false
+            }
+        }
+        return allowed ? nil : "The specified topic[\(topic)] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
+    }
 
     // MARK: Send
 
@@ -11,6 +26,9 @@ extension BrokerCore {
         let header = try SendMessageRequestHeader.decode(from: command)
         let peer = peerHost(channel)
         var topic = header.topic
+        if let problem = Self.topicProblem(topic) {
+            return reply(to: command, on: channel, RemotingCommand.response(to: command, code: .systemError, remark: problem))
+        }
         if store.topics[topic] == nil {
             guard configuration.autoCreateTopics, !topic.isEmpty else {
                 return reply(to: command, on: channel, RemotingCommand.response(
@@ -20,6 +38,14 @@ extension BrokerCore {
             let queues = min(max(header.defaultTopicQueueNums, 1), configuration.defaultQueueNums)
             store.createTopic(topic, queueNums: queues)
             logger.debug("auto-created topic", metadata: ["topic": "\(topic)", "queues": "\(queues)"])
+        }
+        guard command.body.count <= Self.maxMessageSize else {
+            return reply(to: command, on: channel, RemotingCommand.response(
+                to: command, code: .messageIllegal, remark: "the message body size over max value, MAX: \(Self.maxMessageSize)"))
+        }
+        guard (header.properties ?? "").utf8.count <= Int(Int16.max) else {
+            return reply(to: command, on: channel, RemotingCommand.response(
+                to: command, code: .messageIllegal, remark: "the message properties length over max value, MAX: \(Int16.max)"))
         }
         guard let config = store.topics[topic] else { return }
         guard config.perm & Permission.write != 0 else {
@@ -109,7 +135,8 @@ extension BrokerCore {
         parked.propertiesText = MessageProperties.encode(props)
         let slot = store.reserveScheduleSlot(level: clamped - 1, size: StoredMessageEncoder.recordLength(parked))
         let base = levels.isEmpty ? TimeAmount.zero : levels[Int(clamped) - 1]
-        let delay = TimeAmount.nanoseconds(Int64(Double(base.nanoseconds) * max(configuration.delayTimeScale, 0)))
+        let scaled = Double(base.nanoseconds) * max(configuration.delayTimeScale, 0)
+        let delay = TimeAmount.nanoseconds(scaled < 1e18 ? Int64(scaled) : 1_000_000_000_000_000_000)
         nextScheduledID += 1
         let id = nextScheduledID
         scheduledDeliveries[id] = eventLoop.scheduleTask(in: delay) { [self] in
@@ -226,7 +253,8 @@ extension BrokerCore {
         nextPendingID += 1
         let id = nextPendingID
         let key = QueueKey(topic: header.topic, queueId: header.queueId)
-        var hold = TimeAmount.milliseconds(header.suspendTimeoutMillis)
+        // Clamp before converting: a hostile suspendTimeoutMillis must not overflow TimeAmount.
+        var hold = TimeAmount.milliseconds(min(header.suspendTimeoutMillis, 3_600_000))
         if let cap = configuration.maxSuspendTime, cap < hold { hold = cap }
         let timeout = eventLoop.scheduleTask(in: hold) { [self] in
             guard let index = pendingPulls[key]?.firstIndex(where: { $0.id == id }), let pending = pendingPulls[key]?.remove(at: index) else {
@@ -280,12 +308,12 @@ extension BrokerCore {
         if toDLQ {
             props[MessagePropertyKey.delayTimeLevel] = nil
         } else {
-            level = header.delayLevel == 0 ? 3 + original.reconsumeTimes : header.delayLevel
+            level = header.delayLevel == 0 ? 3 &+ min(original.reconsumeTimes, 100) : header.delayLevel
         }
         let message = StoredMessage(queueId: 0, flag: original.flag, queueOffset: 0, commitLogOffset: 0, sysFlag: original.sysFlag,
                                     bornTimestamp: original.bornTimestamp, bornHost: original.bornHost,
                                     storeTimestamp: Self.nowMillis(), storeHost: storeHost,
-                                    reconsumeTimes: original.reconsumeTimes + 1, storedBody: original.storedBody, topic: topic,
+                                    reconsumeTimes: original.reconsumeTimes &+ 1, storedBody: original.storedBody, topic: topic,
                                     propertiesText: MessageProperties.encode(props))
         if level > 0 {
             _ = schedule(message, level: level)

@@ -70,10 +70,10 @@ extension RemotingCommand {
     public static func decode(frame: [UInt8], maxFrameLength: Int = RemotingCommand.maxFrameLength) throws -> RemotingCommand {
         var buffer = ByteBuffer(bytes: frame)
         guard let command = try decodeFrame(from: &buffer, maxFrameLength: maxFrameLength) else {
-            throw RemotingDecodingError.frameTooShort(length: frame.count)
+            throw RemotingDecodingError.incompleteFrame(available: frame.count)
         }
         guard buffer.readableBytes == 0 else {
-            throw RemotingDecodingError.headerLengthExceedsFrame(headerLength: buffer.readableBytes, frameLength: frame.count)
+            throw RemotingDecodingError.trailingFrameBytes(buffer.readableBytes)
         }
         return command
     }

@@ -22,6 +22,10 @@ public enum RemotingDecodingError: Error, Sendable, Equatable, CustomStringConve
     case extFieldEntryOutOfBounds(offset: Int)
     /// Bytes left after the binary ext-fields block.
     case trailingHeaderBytes(Int)
+    /// ``RemotingCommand/decode(frame:maxFrameLength:)`` was given fewer bytes than the frame declares.
+    case incompleteFrame(available: Int)
+    /// ``RemotingCommand/decode(frame:maxFrameLength:)`` was given more bytes than one frame.
+    case trailingFrameBytes(Int)
     /// The JSON header is not JSON (or nested too deep).
     case invalidJSONHeader(String)
     /// The JSON header lacks a required member, or it has the wrong type.
@@ -38,6 +42,8 @@ public enum RemotingDecodingError: Error, Sendable, Equatable, CustomStringConve
         case .extFieldsLengthOutOfBounds(let n): return "binary extFields length \(n) out of bounds"
         case .extFieldEntryOutOfBounds(let o): return "binary extFields entry at \(o) out of bounds"
         case .trailingHeaderBytes(let n): return "\(n) bytes after the binary header fields"
+        case .trailingFrameBytes(let n): return "\(n) bytes after the frame"
+        case .incompleteFrame(let n): return "only \(n) bytes of the frame are present"
         case .invalidJSONHeader(let reason): return "invalid JSON header: \(reason)"
         case .invalidJSONHeaderField(let field): return "invalid JSON header field \(field)"
         }

@@ -122,3 +122,45 @@ final class TestBrokerFaultTests: TestBrokerTestCase {
         XCTAssertFalse(client.channel.isActive)
     }
 }
+
+final class TestBrokerRobustnessTests: TestBrokerTestCase {
+    func testHostileRequestsGetErrorsAndTheBrokerStaysUp() async throws {
+        let client = try await connect(broker.brokerAddress)
+        var endless = pullRequest(topic: "TBW102", offset: 0, suspendMillis: Int64.max)
+        endless.opaque = 1
+        try await client.send(endless)
+        let badTopic = try await client.call(sendRequest(topic: "bad topic!", body: "x"))
+        XCTAssertEqual(badTopic.responseCode, .systemError)
+        let tooBig = try await client.call({ var c = sendRequest(topic: "BigTopic", body: ""); c.body = [UInt8](repeating: 1, count: 4 * 1024 * 1024 + 1); return c }())
+        XCTAssertEqual(tooBig.responseCode, .messageIllegal)
+        let missingHeader = try await client.call(RemotingCommand.request(code: .pullMessage, extFields: ["topic": "TBW102"]))
+        XCTAssertEqual(missingHeader.responseCode, .systemError)
+        XCTAssertTrue(missingHeader.remark?.contains("consumerGroup") == true)
+        let badBatch = try await client.call({ var c = sendRequest(topic: "BatchTopic", body: ""); c.code = RequestCode.sendBatchMessage.rawValue; c.body = [0, 0, 0, 99]; return c }())
+        XCTAssertEqual(badBatch.responseCode, .systemError)
+        let badHeartbeat = try await client.call(RemotingCommand.request(code: .heartBeat, body: Array("{not json".utf8)))
+        XCTAssertEqual(badHeartbeat.responseCode, .systemError)
+    }
+
+    func testMutatedCapturedFramesNeverBringTheBrokerDown() async throws {
+        var rng = SeededGenerator(seed: 2026)
+        let frames = try GoldenCorpus.allRecords().filter { $0.dir == "client->broker" }.map(\.frame)
+        for round in 0..<40 {
+            let client = try await RawClient.connect(broker.brokerAddress, group: group)
+            for _ in 0..<5 {
+                guard var bytes = frames.randomElement(using: &rng) else { return XCTFail("no frames") }
+                let at = Int.random(in: 8..<bytes.count, using: &rng)
+                bytes[at] = UInt8.random(in: 0...255, using: &rng)
+                try? await client.sendRaw(bytes)
+            }
+            if round % 2 == 0 { try? await client.sendRaw([0x00, 0xFF, 0xFF, 0xFF]) }
+            await client.close()
+        }
+        let names = try await connect(broker.nameServerAddress)
+        let route = try await names.call(RemotingCommand.request(code: .getRouteinfoByTopic, header: GetRouteInfoRequestHeader(topic: "TBW102")))
+        XCTAssertEqual(route.responseCode, .success)
+        let client = try await connect(broker.brokerAddress)
+        let after = try await client.call(sendRequest(topic: "AfterFuzz", body: "ok"))
+        XCTAssertEqual(after.responseCode, .success)
+    }
+}
