@@ -73,13 +73,13 @@ extension BrokerCore {
         }
         let now = Self.nowMillis()
         func storable(body: [UInt8], flag: Int32, properties: String) -> StoredMessage {
-            var props = MessageProperties.decode(properties)
+            var props = PropertyList(properties)
             props[MessagePropertyKey.waitStoreMessageOK] = nil
             props[MessagePropertyKey.cluster] = configuration.clusterName
             return StoredMessage(queueId: queueId, flag: flag, queueOffset: 0, commitLogOffset: 0, sysFlag: header.sysFlag,
                                  bornTimestamp: header.bornTimestamp, bornHost: peer, storeTimestamp: now, storeHost: storeHost,
                                  reconsumeTimes: reconsumeTimes, storedBody: body, topic: topic,
-                                 propertiesText: MessageProperties.encode(props))
+                                 propertiesText: props.text)
         }
 
         var ids: [String] = []
@@ -127,12 +127,12 @@ extension BrokerCore {
     func schedule(_ message: StoredMessage, level: Int32) -> (physicalOffset: Int64, scheduleOffset: Int64) {
         let levels = configuration.delayLevels
         let clamped = min(max(level, 1), Int32(levels.count))
-        var props = MessageProperties.decode(message.propertiesText)
+        var props = PropertyList(message.propertiesText)
         props[MessagePropertyKey.delayTimeLevel] = String(clamped)
         props[MessagePropertyKey.realTopic] = message.topic
         props[MessagePropertyKey.realQueueId] = String(message.queueId)
         var parked = message
-        parked.propertiesText = MessageProperties.encode(props)
+        parked.propertiesText = props.text
         let slot = store.reserveScheduleSlot(level: clamped - 1, size: StoredMessageEncoder.recordLength(parked))
         let base = levels.isEmpty ? TimeAmount.zero : levels[Int(clamped) - 1]
         let scaled = Double(base.nanoseconds) * max(configuration.delayTimeScale, 0)
@@ -293,7 +293,7 @@ extension BrokerCore {
                 to: command, code: .systemError, remark: "look message by offset failed, \(header.offset)"))
         }
         let maxTimes = (command.version >= 121 ? header.maxReconsumeTimes : nil) ?? configuration.maxReconsumeTimes
-        var props = MessageProperties.decode(original.propertiesText)
+        var props = PropertyList(original.propertiesText)
         if props[MessagePropertyKey.retryTopic] == nil {
             props[MessagePropertyKey.retryTopic] = original.topic
         }
@@ -314,7 +314,7 @@ extension BrokerCore {
                                     bornTimestamp: original.bornTimestamp, bornHost: original.bornHost,
                                     storeTimestamp: Self.nowMillis(), storeHost: storeHost,
                                     reconsumeTimes: original.reconsumeTimes &+ 1, storedBody: original.storedBody, topic: topic,
-                                    propertiesText: MessageProperties.encode(props))
+                                    propertiesText: props.text)
         if level > 0 {
             _ = schedule(message, level: level)
         } else {

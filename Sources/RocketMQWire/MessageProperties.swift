@@ -26,6 +26,19 @@ public enum MessageProperties {
         return encode(keys.map { (key: $0, value: properties[$0] ?? "") })
     }
 
+    /// What Java's `messageProperties2String` writes for a `HashMap` filled by putting `pairs` in
+    /// this order: a repeated key keeps its first position and takes the last value; iteration is
+    /// Java `HashMap` order (bucket collisions keep insertion order). The broker re-serialises stored
+    /// properties this way (request properties in order, then `CLUSTER`).
+    public static func encodeInJavaHashMapOrder(_ pairs: [(key: String, value: String)]) -> String {
+        var values: [String: String] = [:]
+        var insertion: [String] = []
+        for pair in pairs {
+            if values.updateValue(pair.value, forKey: pair.key) == nil { insertion.append(pair.key) }
+        }
+        return encode(JavaHash.hashMapIterationOrder(insertion).map { (key: $0, value: values[$0] ?? "") })
+    }
+
     /// Pairs in string order, tolerant like Java `string2messageProperties`: a trailing `0x02` (Go)
     /// is fine; items shorter than 3 characters, or with the `0x01` first or last (empty key or
     /// value), or with no `0x01`, are skipped.

@@ -216,3 +216,22 @@ final class GoldenBodyTests: XCTestCase {
         }
     }
 }
+
+final class GoldenPropertyOrderTests: XCTestCase {
+    /// The broker re-serialises properties from a Java HashMap; `MessageProperties.encode(_:)` uses
+    /// the same iteration order, so the test broker stores byte-identical property strings.
+    func testStoredPropertyStringsFollowJavaHashMapOrder() throws {
+        var checked = 0
+        for record in try GoldenCorpus.allRecords() where record.fields["decoded_messages"] != nil {
+            let command = try RemotingCommand.decode(frame: record.frame)
+            for message in try StoredMessageDecoder.decodeAll(command.body) {
+                // Replay what the broker did: the request's properties in order, then CLUSTER.
+                let pairs = MessageProperties.decodePairs(message.propertiesText)
+                let replay = pairs.filter { $0.key != "CLUSTER" } + pairs.filter { $0.key == "CLUSTER" }
+                XCTAssertEqual(MessageProperties.encodeInJavaHashMapOrder(replay), message.propertiesText, "\(record.name) \(message.queueOffset)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 30)
+    }
+}
