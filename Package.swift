@@ -81,11 +81,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Process, folder and client helpers shared by the end-to-end tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore"]),
         .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
         .testTarget(
             name: "DaprComponentsTests",
-            dependencies: ["DaprComponents", "DaprProto", "GRPCCore", "dapr-rocketmq"]
+            dependencies: ["DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
         ),
         .testTarget(
             name: "RocketMQWireTests",
@@ -114,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "dapr-rocketmq"]
+            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "TestSupport", "dapr-rocketmq"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -30,7 +30,8 @@ public final class MessageDelivery: @unchecked Sendable {
     private var pending: [String: Pending] = [:]
     private var isEnded = false
     private var isDraining = false
-    private var endWaiters: [CheckedContinuation<Void, Never>] = []
+    private var endWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
 
     init(send: @escaping @Sendable (ReadResponse) async throws -> Void) {
         self.send = send
@@ -101,8 +102,8 @@ public final class MessageDelivery: @unchecked Sendable {
     func end() {
         let (waiting, endWaiters): ([Pending], [CheckedContinuation<Void, Never>]) = lock.withLock {
             isEnded = true
-            defer { pending = [:]; self.endWaiters = [] }
-            return (Array(pending.values), self.endWaiters)
+            defer { pending = [:]; self.endWaiters = [:] }
+            return (Array(pending.values), Array(self.endWaiters.values))
         }
         for entry in waiting {
             entry.sendAndExpire?.cancel()
@@ -111,15 +112,20 @@ public final class MessageDelivery: @unchecked Sendable {
         endWaiters.forEach { $0.resume() }
     }
 
-    /// Returns when the stream has ended.
+    /// Returns when the stream has ended, or as soon as the waiting task is cancelled.
     public func waitUntilEnded() async {
-        await withCheckedContinuation { continuation in
-            let now: Bool = lock.withLock {
-                if isEnded { return true }
-                endWaiters.append(continuation)
-                return false
+        let id: Int = lock.withLock { nextWaiter += 1; return nextWaiter }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now: Bool = lock.withLock {
+                    if isEnded || Task.isCancelled { return true }
+                    endWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            lock.withLock { endWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

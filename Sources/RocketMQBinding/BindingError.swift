@@ -16,6 +16,10 @@ func componentError(_ error: Error, _ context: String) -> ComponentError {
         case .timeout: return ComponentError(.deadlineExceeded, message)
         case .unreachable, .connectionClosed, .protocolViolation: return ComponentError(.unavailable, message)
         case .notRunning: return ComponentError(.failedPrecondition, message)
+        case .broker(1, let remark?) where remark.contains("AclException"):
+            // A 4.x broker refuses ACL failures from its RPC hook with SYSTEM_ERROR and the
+            // AclException text (captured from 4.9.8), not with NO_PERMISSION.
+            return ComponentError(.permissionDenied, message)
         case .broker(let code, _):
             switch code {
             case 2, 215: return ComponentError(.resourceExhausted, message)     // SYSTEM_BUSY, FLOW_CONTROL

@@ -43,12 +43,20 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
             throw ComponentError.failedPrecondition("input binding instance \(instance) is not initialised: call Init first")
         }
         guard let consumer = await startConsumer(metadata, until: delivery) else { return }
-        // The stream's end stops the consumer, which finishes `messages` and so the loop below.
-        let stopper = Task {
-            await delivery.waitUntilEnded()
-            await consumer.stop()
+        // The consumer is stopped exactly once: by the stream's end (which finishes `messages` and
+        // so the loop below), or after the loop if the consumer finished first.
+        let stopping = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        let stopConsumer = {
+            let task = stopping.withLockedValue { task in
+                if task == nil { task = Task { await consumer.stop() } }
+                return task!
+            }
+            await task.value
         }
-        defer { stopper.cancel() }
+        Task {
+            await delivery.waitUntilEnded()
+            await stopConsumer()
+        }
         await withTaskGroup(of: Void.self) { group in
             for await message in consumer.messages {
                 // While the server drains for shutdown nothing new goes out; what is skipped
@@ -57,8 +65,7 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
                 group.addTask { await self.deliver(message, through: delivery, consumer: consumer, metadata: metadata) }
             }
         }
-        await consumer.stop()
-        await stopper.value
+        await stopConsumer()
         logger.info("consumer left the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
     }
 
@@ -95,13 +102,11 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
                 await consumer.stop()
                 logger.warning("cannot start consuming yet; retrying", metadata: ["error": "\(componentError(error, "starting the consumer"))", "retryIn": "\(backoff)"])
             }
-            let ended = Task { await delivery.waitUntilEnded() }
-            _ = await withTaskGroup(of: Void.self) { group in
-                group.addTask { await ended.value }
+            await withTaskGroup(of: Void.self) { group in  // the back-off, or the stream's end
+                group.addTask { await delivery.waitUntilEnded() }
                 group.addTask { try? await Task.sleep(for: backoff) }
                 await group.next()
                 group.cancelAll()
-                ended.cancel()
             }
             backoff = min(backoff * 2, .seconds(10))
         }

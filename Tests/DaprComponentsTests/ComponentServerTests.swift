@@ -1,6 +1,7 @@
 import DaprComponents
 import DaprProto
 import Foundation
+import TestSupport
 import Logging
 import XCTest
 

@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 
 /// A process started by a test: output captured, killed when the test is done with it.
-final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
     private let output = Pipe()
     private let errors = Pipe()
     private let lock = NSLock()
@@ -11,7 +11,7 @@ final class ChildProcess: @unchecked Sendable {
     private var stderrData = Data()
     private let exited = DispatchSemaphore(value: 0)
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -30,17 +30,17 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// A program found on PATH.
-    static func which(_ name: String) -> String? {
+    public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    var standardOutput: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
-    var standardError: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+    public var standardOutput: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+    public var standardError: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
 
     /// Waits for exit; false if it is still running after `timeout` (then it is killed).
     @discardableResult
-    func waitForExit(timeout: TimeInterval) -> Bool {
+    public func waitForExit(timeout: TimeInterval) -> Bool {
         if exited.wait(timeout: .now() + timeout) == .timedOut {
             kill()
             return false
@@ -58,10 +58,10 @@ final class ChildProcess: @unchecked Sendable {
         return true
     }
 
-    var exitCode: Int32 { process.terminationStatus }
+    public var exitCode: Int32 { process.terminationStatus }
 
     /// Polls the captured output until `predicate` holds, at most `timeout`.
-    func waitForOutput(timeout: TimeInterval, _ predicate: (String) -> Bool) -> Bool {
+    public func waitForOutput(timeout: TimeInterval, _ predicate: (String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if predicate(standardOutput) { return true }
@@ -71,11 +71,11 @@ final class ChildProcess: @unchecked Sendable {
         return false
     }
 
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
     }
 
-    func kill() {
+    public func kill() {
         signal(SIGKILL)
         exited.wait()
         exited.signal()
@@ -87,10 +87,10 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// A fresh folder for sockets, removed at the end of the test.
-final class TemporaryFolder {
-    let path: String
+public final class TemporaryFolder {
+    public let path: String
 
-    init() throws {
+    public init() throws {
         path = NSTemporaryDirectory() + "dapr-rocketmq-test-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -100,17 +100,22 @@ final class TemporaryFolder {
     }
 }
 
-enum RepositoryPaths {
+public enum RepositoryPaths {
     /// The repository root, found from this file's location.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let pythonClient = root.appendingPathComponent("Tests/Clients/dapr_client.py").path
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let pythonClient = root.appendingPathComponent("Tests/Clients/dapr_client.py").path
+    public static let rocketMQScenarios = root.appendingPathComponent("Tests/Clients/rocketmq_scenarios.py").path
+    /// The component executable built beside the test bundle.
+    public static var componentExecutable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dapr-rocketmq").path
+    }
 }
 
-/// Runs the Python grpcio client for one scenario and decodes its last JSON line.
-func runPythonClient(socket: String, _ arguments: [String], timeout: TimeInterval = 120,
-                     file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+/// Runs a Python grpcio client script (`dapr_client.py` by default) and decodes its last JSON line.
+public func runPythonClient(socket: String, _ arguments: [String], script: String = RepositoryPaths.pythonClient,
+                            timeout: TimeInterval = 120, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
     let python = try XCTUnwrap(ChildProcess.which("python3"), "python3 is needed (scripts/install-dependencies.sh)", file: file, line: line)
-    let client = try ChildProcess(python, [RepositoryPaths.pythonClient, socket] + arguments)
+    let client = try ChildProcess(python, [script, socket] + arguments)
     XCTAssertTrue(client.waitForExit(timeout: timeout), "python client timed out", file: file, line: line)
     XCTAssertEqual(client.exitCode, 0, "python client failed: \(client.standardError)", file: file, line: line)
     let lastLine = try XCTUnwrap(client.standardOutput.split(separator: "\n").last, "no output; stderr: \(client.standardError)", file: file, line: line)

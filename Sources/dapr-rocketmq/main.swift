@@ -1,1 +1,0 @@
-print("dapr-rocketmq: not yet")

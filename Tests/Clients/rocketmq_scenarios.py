@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Scenarios that drive the RocketMQ binding through the socket as daprd would, with Python grpcio.
+
+Usage: rocketmq_scenarios.py SOCKET_PATH SCENARIO JSON_ARGS
+Each scenario prints one JSON line (its result) as its last line.
+"""
+import json
+import random
+import sys
+import threading
+import time
+
+import grpc
+
+from dapr_client import reflect, PKG
+
+OUT = "/" + PKG + ".OutputBinding/"
+INP = "/" + PKG + ".InputBinding/"
+
+
+class Component:
+    def __init__(self, channel, cls, instance):
+        self.channel, self.cls, self.instance = channel, cls, instance
+        self.md = [("x-component-instance", instance)]
+
+    def unary(self, path, request, response_type, timeout=60):
+        call = self.channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(),
+                                        response_deserializer=self.cls(response_type).FromString)
+        return call(request, metadata=self.md, timeout=timeout)
+
+    def init(self, direction, properties):
+        name = "OutputBindingInitRequest" if direction == "output" else "InputBindingInitRequest"
+        request = self.cls(name)(metadata=self.cls("MetadataRequest")(properties=properties))
+        path = (OUT if direction == "output" else INP) + "Init"
+        self.unary(path, request, name.replace("Request", "Response"))
+
+    def invoke(self, operation, data=b"", metadata=None):
+        request = self.cls("InvokeRequest")(operation=operation, data=data, metadata=metadata or {})
+        return self.unary(OUT + "Invoke", request, "InvokeResponse")
+
+    def invoke_future(self, operation, data=b"", metadata=None):
+        call = self.channel.unary_unary(OUT + "Invoke", request_serializer=lambda m: m.SerializeToString(),
+                                        response_deserializer=self.cls("InvokeResponse").FromString)
+        return call.future(self.cls("InvokeRequest")(operation=operation, data=data, metadata=metadata or {}),
+                           metadata=self.md, timeout=120)
+
+
+class ReadStream:
+    """An open InputBinding/Read stream: iterate messages, send acks from any thread."""
+    def __init__(self, component):
+        self.component = component
+        self.queue, self.cond, self.closed = [], threading.Condition(), False
+        call = component.channel.stream_stream(INP + "Read", request_serializer=lambda m: m.SerializeToString(),
+                                               response_deserializer=component.cls("ReadResponse").FromString)
+        self.responses = call(self._requests(), metadata=component.md)
+
+    def _requests(self):
+        while True:
+            with self.cond:
+                while not self.queue and not self.closed:
+                    self.cond.wait()
+                if self.closed and not self.queue:
+                    return
+                item = self.queue.pop(0)
+            yield item
+
+    def ack(self, message_id, error=None):
+        cls = self.component.cls
+        request = cls("ReadRequest")(message_id=message_id,
+                                     response_error=cls("AckResponseError")(message=error) if error else None)
+        with self.cond:
+            self.queue.append(request)
+            self.cond.notify()
+
+    def cancel(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify()
+        self.responses.cancel()
+
+
+def status_of(function):
+    try:
+        function()
+        return "OK", ""
+    except grpc.RpcError as error:
+        return error.code().name, error.details()
+
+
+def publish_all(component, count, prefix, metadata=None, concurrency=64):
+    sent = 0
+    futures = []
+    for index in range(count):
+        futures.append(component.invoke_future("create", ("%s-%d" % (prefix, index)).encode(), metadata))
+        if len(futures) >= concurrency:
+            futures.pop(0).result()
+            sent += 1
+    for future in futures:
+        future.result()
+        sent += 1
+    return sent
+
+
+def scenario_roundtrip(channel, cls, args):
+    """create then Read: the same bytes and the documented metadata."""
+    c = Component(channel, cls, args["instance"])
+    props = args["properties"]
+    c.init("output", props)
+    c.init("input", props)
+    answer = c.invoke("create", b"\x00hello\xff", {"rocketmq-tag": "tagA", "rocketmq-key": "k1,k2", "traceparent": "00-trace-01", "color": "red"})
+    stream = ReadStream(c)
+    message = next(stream.responses)
+    stream.ack(message.message_id)
+    stream.cancel()
+    print(json.dumps({"create_metadata": dict(answer.metadata), "create_data": json.loads(answer.data),
+                      "create_content_type": answer.content_type, "data_hex": message.data.hex(),
+                      "metadata": dict(message.metadata), "content_type": message.content_type}))
+
+
+def scenario_consume(channel, cls, args):
+    """Publish N messages, consume them acking a seeded fraction with errors, until every message
+    was acked successfully once. Reports duplicates and retried deliveries."""
+    c = Component(channel, cls, args["instance"])
+    props = args["properties"]
+    c.init("output", props)
+    c.init("input", props)
+    count, error_rate = args["count"], args.get("error_rate", 0.0)
+    rng = random.Random(args.get("seed", 7))
+    stream = ReadStream(c)
+    published = threading.Thread(target=publish_all, args=(c, count, "m"))
+    published.start()
+    succeeded, error_acks, retried, deliveries = set(), 0, 0, 0
+    duplicates_after_success = 0
+    deadline = time.time() + args.get("timeout", 600)
+    for message in stream.responses:
+        deliveries += 1
+        body = message.data.decode()
+        if int(message.metadata.get("reconsumeTimes", "0")) > 0:
+            retried += 1
+        if body in succeeded:
+            duplicates_after_success += 1
+            stream.ack(message.message_id)
+        elif rng.random() < error_rate:
+            error_acks += 1
+            stream.ack(message.message_id, "app failed")
+        else:
+            succeeded.add(body)
+            stream.ack(message.message_id)
+        if len(succeeded) == count or time.time() > deadline:
+            break
+    published.join()
+    stream.cancel()
+    print(json.dumps({"distinct_succeeded": len(succeeded), "error_acks": error_acks, "retried_deliveries": retried,
+                      "deliveries": deliveries, "duplicates_after_success": duplicates_after_success,
+                      "missing": sorted(set("m-%d" % i for i in range(count)) - succeeded)[:20]}))
+
+
+def scenario_cancel_inflight(channel, cls, args):
+    """Open Read, take messages without acking some, cancel; a new stream must deliver them again."""
+    c = Component(channel, cls, args["instance"])
+    props = args["properties"]
+    c.init("output", props)
+    c.init("input", props)
+    count, unacked = args["count"], args["unacked"]
+    publish_all(c, count, "c")
+    first = ReadStream(c)
+    seen, held = [], []
+    for message in first.responses:
+        body = message.data.decode()
+        seen.append(body)
+        if len(held) < unacked:
+            held.append(body)          # never acked
+        else:
+            first.ack(message.message_id)
+        if len(seen) == count:
+            break
+    # Acks still on their way when the stream is cancelled make those messages come again too
+    # (at least once); what must come again is every message that was never acked.
+    first.cancel()
+    second = ReadStream(c)
+    again = set()
+    for message in second.responses:
+        body = message.data.decode()
+        second.ack(message.message_id)
+        again.add(body)
+        if set(held) <= again:
+            break
+    second.cancel()
+    print(json.dumps({"held": held, "redelivered": sorted(again & set(held)), "first_stream": len(seen)}))
+
+
+def scenario_isolation(channel, cls, args):
+    """Two instances on one socket, different topics and groups: each sees only its own messages."""
+    a, b = Component(channel, cls, "inst-a"), Component(channel, cls, "inst-b")
+    a.init("output", args["a"]); a.init("input", args["a"])
+    b.init("output", args["b"]); b.init("input", args["b"])
+    publish_all(a, 5, "a")
+    publish_all(b, 5, "b")
+    results = {}
+    for name, component in (("a", a), ("b", b)):
+        stream = ReadStream(component)
+        bodies = []
+        for message in stream.responses:
+            bodies.append(message.data.decode())
+            stream.ack(message.message_id)
+            if len(bodies) == 5:
+                break
+        stream.cancel()
+        results[name] = sorted(bodies)
+    print(json.dumps(results))
+
+
+def scenario_read_operation(channel, cls, args):
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    publish_all(c, 7, "r")
+    first = c.invoke("read", metadata={"maxMessages": "5"})
+    second = c.invoke("read", metadata={"maxMessages": "100"})
+    third = c.invoke("read", metadata={"maxMessages": "100"})
+    print(json.dumps({"first": json.loads(first.data), "second": json.loads(second.data), "third": json.loads(third.data),
+                      "content_type": first.content_type}))
+
+
+def scenario_statuses(channel, cls, args):
+    """Each call in args["calls"]: [direction-or-op, properties-or-metadata]; report status codes."""
+    c = Component(channel, cls, args["instance"])
+    out = []
+    for kind, payload in args["calls"]:
+        if kind in ("output", "input"):
+            out.append(status_of(lambda: c.init(kind, payload)))
+        else:
+            out.append(status_of(lambda: c.invoke(kind, payload.pop("__data__", "x").encode(), payload)))
+    print(json.dumps({"statuses": out}))
+
+
+def scenario_hold(channel, cls, args):
+    """Publish one message, open Read, print once it arrives, then wait until the server ends the stream."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    c.invoke("create", b"held")
+    stream = ReadStream(c)
+    first = next(stream.responses)
+    print(json.dumps({"open": True, "first": first.data.decode()}), flush=True)
+    try:
+        for _ in stream.responses:
+            pass
+        print(json.dumps({"ended": "OK"}), flush=True)
+    except grpc.RpcError as error:
+        print(json.dumps({"ended": error.code().name}), flush=True)
+
+
+def main():
+    socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
+    args = json.loads(raw)
+    with grpc.insecure_channel("unix://" + socket_path) as channel:
+        _, cls = reflect(channel)
+        globals()["scenario_" + scenario.replace("-", "_")](channel, cls, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+import DaprComponents
+import Foundation
+import Logging
+import NIOCore
+import RocketMQBinding
+import RocketMQTestBroker
+import TestSupport
+import XCTest
+
+/// The RocketMQ binding served on a real socket (in process) against the in-memory test broker,
+/// driven by Python grpcio as daprd would drive it.
+final class BindingThroughSocketTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private var broker: RocketMQTestBroker!
+    private var server: ComponentServer!
+    private var socket: ComponentSocket!
+
+    private func start(acl: RocketMQTestBrokerConfiguration.Credentials? = nil) async throws {
+        folder = try TemporaryFolder()
+        var configuration = RocketMQTestBrokerConfiguration()
+        configuration.delayTimeScale = 0.005   // retry delays of seconds become milliseconds
+        configuration.acl = acl
+        configuration.logger.logLevel = .warning
+        broker = try await RocketMQTestBroker.start(configuration)
+        socket = ComponentSocket(name: "rocketmq", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
+        var logger = Logger(label: "binding-test")
+        logger.logLevel = .warning
+        var serverConfiguration = ComponentServer.Configuration(socket: socket)
+        serverConfiguration.shutdownGracePeriod = .seconds(2)
+        server = ComponentServer(configuration: serverConfiguration, factory: RocketMQBindingFactory(logger: logger), logger: logger)
+        try server.start()
+    }
+
+    override func tearDown() async throws {
+        await server?.stop()
+        try? await broker?.shutdown()
+        folder = nil
+    }
+
+    private func properties(_ extra: [String: String] = [:]) -> [String: String] {
+        ["topics": "orders", "nameServer": broker.nameServerAddress, "consumerGroup": "orders-app",
+         "consumeFromWhere": "first"].merging(extra) { $1 }
+    }
+
+    private func scenario(_ name: String, _ arguments: [String: Any], timeout: TimeInterval = 300,
+                          file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
+        return try runPythonClient(socket: socket.path, [name, json], script: RepositoryPaths.rocketMQScenarios,
+                                   timeout: timeout, file: file, line: line)
+    }
+
+    func testCreateThenReadDeliversTheSameBytesAndTheDocumentedMetadata() async throws {
+        try await start()
+        let result = try scenario("roundtrip", ["instance": "orders", "properties": properties()])
+        XCTAssertEqual(result["data_hex"] as? String, "0068656c6c6fff")
+        let metadata = try XCTUnwrap(result["metadata"] as? [String: String])
+        let created = try XCTUnwrap(result["create_metadata"] as? [String: String])
+        XCTAssertEqual(metadata["topic"], "orders")
+        XCTAssertEqual(metadata["tags"], "tagA")
+        XCTAssertEqual(metadata["keys"], "k1 k2")
+        XCTAssertEqual(metadata["msgId"], created["msgId"])
+        XCTAssertEqual(metadata["queueId"], created["queueId"])
+        XCTAssertEqual(metadata["queueOffset"], created["queueOffset"])
+        XCTAssertEqual(metadata["brokerName"], broker.brokerName)
+        XCTAssertEqual(metadata["reconsumeTimes"], "0")
+        XCTAssertEqual(metadata["consumerGroup"], "orders-app")
+        XCTAssertEqual(metadata["rocketmq-consumerGroup"], "orders-app")
+        XCTAssertEqual(metadata["rocketmq-broker-name"], broker.brokerName)
+        XCTAssertEqual(metadata["rocketmq-sub-expression"], "*")
+        XCTAssertEqual(metadata["traceparent"], "00-trace-01", "user properties reach daprd, so traces continue")
+        XCTAssertEqual(metadata["color"], "red")
+        XCTAssertNotNil(metadata["bornTimestamp"].flatMap(Int64.init))
+        XCTAssertNotNil(metadata["storeTimestamp"].flatMap(Int64.init))
+        XCTAssertEqual(created["topic"], "orders")
+        XCTAssertEqual(created["offsetMsgId"]?.count, 32)
+        XCTAssertEqual((result["create_data"] as? [[String: String]])?.first, created)
+        XCTAssertEqual(result["create_content_type"] as? String, "application/json")
+    }
+
+    func testFiveThousandMessagesWithTenPercentErrorAcksAreAllFinallyHandled() async throws {
+        try await start()
+        let result = try scenario("consume", ["instance": "orders", "properties": properties(["consumerThreadNums": "64"]),
+                                              "count": 5000, "error_rate": 0.1, "seed": 11], timeout: 900)
+        XCTAssertEqual(result["distinct_succeeded"] as? Int, 5000)
+        XCTAssertEqual(result["missing"] as? [String], [])
+        let errorAcks = try XCTUnwrap(result["error_acks"] as? Int)
+        XCTAssertGreaterThan(errorAcks, 300, "about 10% of the deliveries were failed")
+        XCTAssertGreaterThanOrEqual(result["retried_deliveries"] as? Int ?? 0, errorAcks, "every failed message came back through the retry topic")
+        let retried = try await broker.messages(topic: "%RETRY%orders-app")
+        XCTAssertEqual(retried.count, errorAcks, "each error ack sent the message back once")
+    }
+
+    func testUnackedMessagesOfACancelledStreamComeAgainOnTheNextStream() async throws {
+        try await start()
+        let result = try scenario("cancel-inflight", ["instance": "orders", "properties": properties(), "count": 20, "unacked": 5])
+        let held = try XCTUnwrap(result["held"] as? [String])
+        XCTAssertEqual(held.count, 5)
+        XCTAssertEqual(Set(result["redelivered"] as? [String] ?? []), Set(held))
+    }
+
+    func testTwoInstancesOnOneSocketAreIsolated() async throws {
+        try await start()
+        let result = try scenario("isolation", [
+            "a": properties(["topics": "topic-a", "consumerGroup": "group-a"]),
+            "b": properties(["topics": "topic-b", "consumerGroup": "group-b"]),
+        ])
+        XCTAssertEqual(result["a"] as? [String], (0..<5).map { "a-\($0)" })
+        XCTAssertEqual(result["b"] as? [String], (0..<5).map { "b-\($0)" })
+    }
+
+    func testReadOperationReturnsMessagesAndCommitsPastThem() async throws {
+        try await start()
+        let result = try scenario("read-operation", ["instance": "orders", "properties": properties()])
+        let first = try XCTUnwrap(result["first"] as? [[String: Any]])
+        let second = try XCTUnwrap(result["second"] as? [[String: Any]])
+        XCTAssertEqual(first.count, 5)
+        XCTAssertEqual(second.count, 2)
+        XCTAssertEqual((result["third"] as? [Any])?.count, 0)
+        let bodies = (first + second).compactMap { $0["bodyText"] as? String }
+        XCTAssertEqual(Set(bodies), Set((0..<7).map { "r-\($0)" }), "each message returned once")
+        XCTAssertEqual(first.first?["body"] as? String, Data((first.first?["bodyText"] as? String ?? "").utf8).base64EncodedString())
+        XCTAssertEqual(result["content_type"] as? String, "application/json")
+        var committed: Int64 = 0
+        for queue in 0..<4 { committed += try await broker.consumerOffset(group: "orders-app", topic: "orders", queueId: Int32(queue)) ?? 0 }
+        XCTAssertEqual(committed, 7, "the offsets were committed on the broker")
+    }
+
+    func testStatusesOfBadMetadataRequestsAndBrokerRefusals() async throws {
+        try await start(acl: .init(accessKey: "rmqUser", secretKey: "rmqUserSecret1"))
+        let good = properties(["accessKey": "rmqUser", "secretKey": "rmqUserSecret1"])
+        let wrongSecret = properties(["accessKey": "rmqUser", "secretKey": "wrongSecret"])
+        let result = try scenario("statuses", ["instance": "s", "calls": [
+            ["output", ["nameServer": broker.nameServerAddress]],                    // topics missing
+            ["output", properties(["consumerBatchSize": "0"])],
+            ["output", properties(["accessProto": "http", "endpoint": "http://x"])],
+            ["create", ["__data__": "too early"]],                                  // before a successful Init
+            ["output", wrongSecret],
+            ["create", [:]],                                                         // refused by ACL
+            ["output", good],
+            ["create", ["rocketmq-delay-level": "99"]],
+            ["create", [:]],
+            ["nosuchop", [:]],
+        ]])
+        let codes = (result["statuses"] as? [[String]])?.map { $0[0] }
+        XCTAssertEqual(codes, ["INVALID_ARGUMENT", "INVALID_ARGUMENT", "UNIMPLEMENTED", "FAILED_PRECONDITION", "OK",
+                               "PERMISSION_DENIED", "OK", "INVALID_ARGUMENT", "OK", "INVALID_ARGUMENT"])
+        let details = (result["statuses"] as? [[String]])?.map { $0[1] } ?? []
+        XCTAssertTrue(details[0].contains("topics"), details[0])
+        XCTAssertTrue(details[1].contains("consumerBatchSize"), details[1])
+        XCTAssertTrue(details[5].contains("AclException") || details[5].contains("ermission"), details[5])
+        XCTAssertFalse(details.joined().contains("wrongSecret"), "secrets never appear in errors")
+        XCTAssertTrue(details[9].contains("create, read"), details[9])
+    }
+
+    func testBrokerDownIsUnavailableWithinTheRetriesAndRecoversWhenItIsBack() async throws {
+        try await start()
+        _ = try scenario("statuses", ["instance": "down", "calls": [["output", properties(["retries": "1", "sendTimeoutMs": "500"])]]])
+        try await broker.stop()
+        let down = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
+        XCTAssertEqual((down["statuses"] as? [[String]])?.first?.first, "UNAVAILABLE")
+        try await broker.restart()
+        let back = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
+        XCTAssertEqual((back["statuses"] as? [[String]])?.first?.first, "OK", "\(back)")
+    }
+}
