@@ -52,7 +52,7 @@ enum NameServerAddressFetcher {
 
     /// `ip:port;ip:port` (Java cuts at the first line break, Go trims; we do both).
     static func parseAddressList(_ text: String) -> [String] {
-        let firstLine = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first.map(String.init) ?? ""
+        let firstLine = text.split(whereSeparator: { $0.isNewline }).first.map(String.init) ?? ""
         return firstLine.split(separator: ";").map { $0.trimmed() }.filter { !$0.isEmpty }
     }
 

@@ -2,7 +2,8 @@
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs and line breaks.
     func trimmed() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        // `isWhitespace` also covers "\r\n", which Swift treats as one Character.
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""
         }

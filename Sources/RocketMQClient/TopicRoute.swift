@@ -3,8 +3,9 @@ import RocketMQWire
 /// A topic's route (TopicRouteData, spec §3): which brokers hold it, their addresses and how many
 /// queues each offers for reading and writing.
 ///
-/// Parsed with the wire module's fastjson-tolerant JSON parser, so both the standard form and the
-/// legacy bare-integer broker-id keys are accepted. A value type.
+/// Parsed by the wire module's `TopicRouteData` (fastjson-tolerant: both the standard form and the
+/// legacy bare-integer broker-id keys are accepted); this is the client's view with the queue
+/// selection rules of spec §3.4. A value type.
 struct TopicRoute: Sendable, Equatable {
     struct QueueData: Sendable, Equatable {
         var brokerName: String
@@ -27,29 +28,21 @@ struct TopicRoute: Sendable, Equatable {
     var brokerDatas: [BrokerData]
 
     static func parse(_ body: [UInt8]) throws -> TopicRoute {
-        let json: JSONValue
+        let data: TopicRouteData
         do {
-            json = try JSONValue.parse(body)
+            data = try TopicRouteData(body: body)
         } catch {
             throw RocketMQError.protocolViolation("route: \(error)")
         }
-        let queues = (json["queueDatas"]?.arrayValue ?? []).compactMap { item -> QueueData? in
-            guard let name = item["brokerName"]?.stringValue else { return nil }
-            return QueueData(
-                brokerName: name,
-                readQueueNums: item["readQueueNums"]?.intValue ?? 0,
-                writeQueueNums: item["writeQueueNums"]?.intValue ?? 0,
-                perm: item["perm"]?.intValue ?? 0)
-        }
-        let brokers = (json["brokerDatas"]?.arrayValue ?? []).compactMap { item -> BrokerData? in
-            guard let name = item["brokerName"]?.stringValue else { return nil }
-            var addresses: [Int64: String] = [:]
-            for (key, value) in item["brokerAddrs"]?.objectValue ?? [] {
-                if let id = Int64(key), let address = value.stringValue { addresses[id] = address }
-            }
-            return BrokerData(brokerName: name, cluster: item["cluster"]?.stringValue ?? "", addresses: addresses)
-        }
-        return TopicRoute(queueDatas: queues, brokerDatas: brokers)
+        return TopicRoute(
+            queueDatas: data.queueDatas.map {
+                QueueData(
+                    brokerName: $0.brokerName, readQueueNums: Int($0.readQueueNums), writeQueueNums: Int($0.writeQueueNums),
+                    perm: Int($0.perm))
+            },
+            brokerDatas: data.brokerDatas.map {
+                BrokerData(brokerName: $0.brokerName, cluster: $0.cluster, addresses: $0.brokerAddrs)
+            })
     }
 
     /// The master address of a broker (sends, offsets, locks, pulls go there).

@@ -310,6 +310,63 @@ final class EndToEndTests: XCTestCase {
         try await broker.shutdown()
     }
 
+    func testAMessageNotAcknowledgedWithinTheConsumeTimeoutComesBack() async throws {
+        let broker = try await startBroker {
+            $0.topics = ["Slow": 1]
+            $0.delayTimeScale = 0.01
+        }
+        let producer = try await producer(broker)
+        var configuration = consumerConfiguration(broker, clientID: "A", topic: "Slow")
+        configuration.queueLimits.consumeTimeout = .milliseconds(100)
+        let consumer = PushConsumer(configuration: configuration)
+        try await consumer.start()
+        _ = try await producer.send(OutgoingMessage(topic: "Slow", body: [1]))
+        var deliveries: [ConsumedMessage] = []
+        for await message in consumer.messages {
+            deliveries.append(message)
+            // The first delivery is never answered; the copy that comes back is.
+            if message.reconsumeTimes > 0 {
+                consumer.ack(message.handle, success: true)
+                break
+            }
+        }
+        XCTAssertEqual(deliveries.map(\.reconsumeTimes), [0, 1])
+        consumer.ack(deliveries[0].handle, success: true)  // too late: ignored
+        XCTAssertEqual(consumer.inFlightCount, 0)
+        await consumer.stop()
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testANamespaceIsOnTheWireButNotInWhatTheApplicationSees() async throws {
+        let broker = try await startBroker { $0.topics = ["ns%Scoped": 2] }
+        let producer = Producer(configuration: ProducerConfiguration(
+            client: ClientConfiguration(nameServers: [broker.nameServerAddress], namespace: "ns"), group: "PG"))
+        try await producer.start()
+        let sent = try await producer.send(OutgoingMessage(topic: "Scoped", body: [3]))
+        XCTAssertEqual(sent.topic, "Scoped")
+        let stored = try await broker.messages(topic: "ns%Scoped")
+        XCTAssertEqual(stored.count, 1)
+
+        var configuration = consumerConfiguration(broker, clientID: "A", topic: "Scoped", group: "NG")
+        configuration.client.namespace = "ns"
+        let consumer = PushConsumer(configuration: configuration)
+        try await consumer.start()
+        var received: ConsumedMessage?
+        for await message in consumer.messages {
+            received = message
+            consumer.ack(message.handle, success: true)
+            break
+        }
+        XCTAssertEqual(received?.topic, "Scoped")
+        XCTAssertEqual(received?.consumerGroup, "NG")
+        let consumerIDs = try await broker.consumerIDs(group: "ns%NG")
+        XCTAssertEqual(consumerIDs, ["A"])
+        await consumer.stop()
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
     func testAnUnreachableBrokerIsReportedAfterRetries() async throws {
         let port = try await closedPort()
         let producer = Producer(configuration: ProducerConfiguration(

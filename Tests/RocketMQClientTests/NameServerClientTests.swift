@@ -116,7 +116,9 @@ final class NameServerAddressFetcherTests: XCTestCase {
     func testTheAddressServerListIsFetchedOverPlainHTTP() async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(CannedHTTP()) }
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(CannedHTTP(body: "10.0.0.1:9876;10.0.0.2:9876\n"))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = server.localAddress!.port!
@@ -133,17 +135,46 @@ final class NameServerAddressFetcherTests: XCTestCase {
         XCTAssertEqual(NameServerAddressFetcher.parseAddressList(" a:1;b:2 \nignored"), ["a:1", "b:2"])
     }
 
+    func testANameServerDomainIsResolvedBeforeTheFirstRoute() async throws {
+        let nameServer = try await FakeRemotingServer.start { request in
+            RemotingCommand.response(to: request, code: .success, body: routeJSON(brokers: [("b", "127.0.0.1:1", 1)]))
+        }
+        let list = "\(nameServer.address)\r\n"
+        let http = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(CannedHTTP(body: list)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let configuration = ClientConfiguration(nameServerDomain: "127.0.0.1:\(http.localAddress!.port!)")
+        let pool = ConnectionPool(
+            group: MultiThreadedEventLoopGroup.singleton, connectTimeout: .seconds(2), credentials: nil, logger: Logger(label: "test"))
+        let client = NameServerClient(configuration: configuration, pool: pool, logger: Logger(label: "test"))
+        try await client.start()
+        XCTAssertEqual(client.addresses, [nameServer.address])
+        let route = try await client.route(for: "T")
+        XCTAssertEqual(route.masterAddress(of: "b"), "127.0.0.1:1")
+        client.shutdown()
+        pool.shutdown()
+        try await http.close()
+        try await nameServer.stop()
+    }
+
     private final class CannedHTTP: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
+        private let body: String
         private var request = ""
+
+        init(body: String) {
+            self.body = body
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
             request += buffer.readString(length: buffer.readableBytes) ?? ""
             guard request.contains("\r\n\r\n") else { return }
             let ok = request.hasPrefix("GET /rocketmq/nsaddr HTTP/1.1\r\n")
-            let body = ok ? "10.0.0.1:9876;10.0.0.2:9876\n" : "no"
+            let body = ok ? self.body : "no"
             let response = "HTTP/1.1 \(ok ? "200 OK" : "404 Not Found")\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)), promise: nil)
         }

@@ -149,6 +149,21 @@ final class ProducerTests: XCTestCase {
         try await server.stop()
     }
 
+    func testOnewaySendsCarryTheOnewayBitAndWaitForNothing() async throws {
+        let server = try await startServer(sendAnswer: Self.ok)
+        let producer = try await makeProducer(server)
+        try await producer.sendOneway(OutgoingMessage(topic: "T", body: [9]))
+        let deadline = NIODeadline.now() + .seconds(10)
+        while !server.requests.contains(where: { $0.requestCode == .sendMessageV2 }) && NIODeadline.now() < deadline {
+            await Task.yield()
+        }
+        let send = try XCTUnwrap(server.requests.first { $0.requestCode == .sendMessageV2 })
+        XCTAssertTrue(send.isOneway)
+        XCTAssertEqual(send.body, [9])
+        await producer.shutdown()
+        try await server.stop()
+    }
+
     func testSendingBeforeStartIsRefused() async throws {
         let producer = Producer(configuration: ProducerConfiguration(client: ClientConfiguration(nameServers: ["127.0.0.1:1"])))
         do {
