@@ -34,39 +34,43 @@ public enum Compression {
     }
 
     /// Inflates a zlib stream, refusing to produce more than `limit` bytes (so a small hostile body
-    /// cannot expand into gigabytes).
+    /// cannot expand into gigabytes). Throws ``Failure/zlib(code:)`` for a corrupt or truncated stream.
     public static func inflate(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
         var stream = z_stream()
-        var status = inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else { throw Failure.zlib(code: status) }
+        let initStatus = inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else { throw Failure.zlib(code: initStatus) }
         defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
         let chunkSize = 16 * 1024
         var chunk = [UInt8](repeating: 0, count: chunkSize)
+        var output: [UInt8] = []
         var input = bytes
-        status = input.withUnsafeMutableBufferPointer { inputBuffer -> Int32 in
+        let outcome: Result<Void, Failure> = input.withUnsafeMutableBufferPointer { inputBuffer in
             stream.next_in = inputBuffer.baseAddress
             stream.avail_in = uInt(inputBuffer.count)
-            var result: Int32 = Z_OK
-            repeat {
+            while true {
+                var status: Int32 = Z_OK
                 let produced = chunk.withUnsafeMutableBufferPointer { chunkBuffer -> Int in
                     stream.next_out = chunkBuffer.baseAddress
                     stream.avail_out = uInt(chunkSize)
-                    result = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
                     return chunkSize - Int(stream.avail_out)
                 }
-                if result != Z_OK && result != Z_STREAM_END && !(result == Z_BUF_ERROR && produced > 0) {
-                    return result
-                }
-                if output.count + produced > limit { return Z_MEM_ERROR - 1000 }
+                guard output.count + produced <= limit else { return .failure(.outputLimitExceeded(limit: limit)) }
                 output.append(contentsOf: chunk[0..<produced])
-                if result == Z_BUF_ERROR && produced == 0 { return Z_DATA_ERROR }
-                if result == Z_OK && produced == 0 && stream.avail_in == 0 { return Z_DATA_ERROR }
-            } while result != Z_STREAM_END
-            return Z_STREAM_END
+                switch status {
+                case Z_STREAM_END:
+                    return .success(())
+                case Z_OK where produced > 0 || stream.avail_in > 0:
+                    continue  // more to come
+                case Z_OK, Z_BUF_ERROR:
+                    // No progress possible: the input ended before the stream did.
+                    return .failure(.zlib(code: Z_DATA_ERROR))
+                default:
+                    return .failure(.zlib(code: status))
+                }
+            }
         }
-        if status == Z_MEM_ERROR - 1000 { throw Failure.outputLimitExceeded(limit: limit) }
-        guard status == Z_STREAM_END else { throw Failure.zlib(code: status) }
+        try outcome.get()
         return output
     }
 

@@ -118,6 +118,13 @@ final class TestBrokerProtocolTests: TestBrokerTestCase {
         let golden = try XCTUnwrap(try GoldenCorpus.records("pull-consumer.jsonl").first { $0.requestCode == 11 && $0.code == 0 })
         XCTAssertEqual(Set(found.extFields.keys), Set(golden.extFields.keys))
 
+        // Stored records carry the property names a real broker stores for a tagged, keyed message.
+        let goldenMessage = try XCTUnwrap(try GoldenCorpus.records("pull-consumer.jsonl").compactMap { $0.fields["decoded_messages"] as? [[String: Any]] }
+            .flatMap { $0 }.first { ($0["properties"] as? [String: String])?.count == 4 })
+        XCTAssertEqual(Set(first.properties.keys), Set((goldenMessage["properties"] as? [String: String] ?? [:]).keys))
+        XCTAssertEqual(first.storeSize, Int32(StoredMessageEncoder.recordLength(first)))
+        XCTAssertEqual(first.bodyCRC, Compression.bodyCRC(first.storedBody))
+
         let none = try await client.call(pullRequest(topic: "PullTopic", offset: 1, expression: "TagZ"))
         XCTAssertEqual(none.responseCode, .pullRetryImmediately)
         XCTAssertEqual(none.remark, "NO_MATCHED_MESSAGE")
