@@ -576,7 +576,7 @@ public final class PushConsumer: Sendable {
 
     // MARK: - Requests from brokers (spec §5.8)
 
-    private func handleBrokerRequest(_ request: RemotingCommand, from address: String) -> RemotingCommand? {
+    func handleBrokerRequest(_ request: RemotingCommand, from address: String) -> RemotingCommand? {
         switch request.requestCode {
         case .notifyConsumerIdsChanged:
             logger.debug("group membership changed", metadata: ["broker": "\(address)"])

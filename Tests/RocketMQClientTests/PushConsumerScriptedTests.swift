@@ -177,4 +177,27 @@ final class PushConsumerScriptedTests: XCTestCase {
         }
         try await server.stop()
     }
+
+    func testBrokerInitiatedRequestsAreAnsweredOrRefusedCleanly() async throws {
+        let script = Script(count: 0)
+        let (consumer, server) = try await start(script)
+        var running = RemotingCommand.request(
+            code: .getConsumerRunningInfo, extFields: ["consumerGroup": "G", "clientId": "c1", "jstackEnable": "false"])
+        running.opaque = 5
+        let info = try XCTUnwrap(consumer.handleBrokerRequest(running, from: server.address))
+        XCTAssertEqual(info.responseCode, .success)
+        XCTAssertEqual(info.opaque, 5)
+        let json = try JSONValue.parse(info.body)
+        XCTAssertEqual(json["properties"]?["PROP_CONSUME_TYPE"]?.stringValue, "CONSUME_PASSIVELY")
+        XCTAssertEqual(Set(json["subscriptionSet"]?.arrayValue?.compactMap { $0["topic"]?.stringValue } ?? []), ["T", "%RETRY%G"])
+
+        let notify = RemotingCommand.request(code: .notifyConsumerIdsChanged, extFields: ["consumerGroup": "G"], oneway: true)
+        XCTAssertNil(consumer.handleBrokerRequest(notify, from: server.address), "oneway: no answer, a rebalance instead")
+        let direct = try XCTUnwrap(consumer.handleBrokerRequest(.request(code: .consumeMessageDirectly), from: server.address))
+        XCTAssertEqual(direct.responseCode, .systemError)
+        XCTAssertNil(consumer.handleBrokerRequest(.request(code: RequestCode(9999)), from: server.address),
+                     "unknown codes are left to the connection, which answers REQUEST_CODE_NOT_SUPPORTED")
+        await consumer.stop()
+        try await server.stop()
+    }
 }
