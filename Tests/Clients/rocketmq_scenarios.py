@@ -250,6 +250,37 @@ def scenario_hold(channel, cls, args):
         print(json.dumps({"ended": error.code().name}), flush=True)
 
 
+def scenario_concurrent_creates(channel, cls, args):
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    futures = [c.invoke_future("create", ("p-%d" % i).encode()) for i in range(args["count"])]
+    offsets = set()
+    for future in futures:
+        metadata = future.result().metadata
+        offsets.add((metadata["queueId"], metadata["queueOffset"]))
+    print(json.dumps({"ok": len(futures), "distinct_positions": len(offsets)}))
+
+
+def scenario_concurrent_streams(channel, cls, args):
+    """`streams` instances, each with its own topic and group, each reading its one message at once."""
+    results = [None] * args["streams"]
+    def run(index):
+        c = Component(channel, cls, "stream-%d" % index)
+        props = dict(args["properties"], topics="topic-%d" % index, consumerGroup="group-%d" % index)
+        c.init("output", props)
+        c.init("input", props)
+        c.invoke("create", ("s-%d" % index).encode())
+        stream = ReadStream(c)
+        message = next(stream.responses)
+        stream.ack(message.message_id)
+        stream.cancel()
+        results[index] = message.data.decode()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(args["streams"])]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print(json.dumps({"received": results}))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)

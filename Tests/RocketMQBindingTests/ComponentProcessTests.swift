@@ -1,0 +1,155 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The real `dapr-rocketmq` executable, started on a temporary socket folder with its demo test
+/// broker, driven by grpcurl and Python grpcio; every process is killed at the end.
+final class ComponentProcessTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private var processes: [ChildProcess] = []
+
+    override func setUp() async throws {
+        folder = try TemporaryFolder()
+    }
+
+    override func tearDown() async throws {
+        processes.forEach { $0.kill() }
+        processes = []
+        folder = nil
+    }
+
+    private var socketPath: String { folder.path + "/rocketmq.sock" }
+
+    private func launch(_ arguments: [String] = ["--demo-broker"]) throws -> ChildProcess {
+        let process = try ChildProcess(RepositoryPaths.componentExecutable, arguments + ["--log-level", "warning"],
+                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
+        processes.append(process)
+        return process
+    }
+
+    /// Waits (bounded) until something accepts connections on the socket.
+    private func waitUntilServing(_ process: ChildProcess, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.process.isRunning {
+            if isListening(socketPath) { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTFail("the component never served \(socketPath): \(process.standardError)", file: file, line: line)
+    }
+
+    private func isListening(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+
+    private func grpcurl(_ flags: [String], _ command: String...) throws -> (code: Int32, output: String, errors: String) {
+        let process = try ChildProcess(try XCTUnwrap(ChildProcess.which("grpcurl")), ["-plaintext", "-unix"] + flags + [socketPath] + command)
+        XCTAssertTrue(process.waitForExit(timeout: 60))
+        return (process.exitCode, process.standardOutput, process.standardError)
+    }
+
+    private func scenario(_ name: String, _ arguments: [String: Any]) throws -> [String: Any] {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
+        return try runPythonClient(socket: socketPath, [name, json], script: RepositoryPaths.rocketMQScenarios, timeout: 300)
+    }
+
+    func testGrpcurlListsDescribesAndInvokesWithAndWithoutInstanceHeader() throws {
+        let component = try launch()
+        waitUntilServing(component)
+        let list = try grpcurl([], "list")
+        XCTAssertEqual(list.code, 0, list.errors)
+        XCTAssertTrue(list.output.contains("dapr.proto.components.v1.InputBinding") && list.output.contains("dapr.proto.components.v1.OutputBinding"), list.output)
+        let describe = try grpcurl([], "describe", "dapr.proto.components.v1.OutputBinding.Invoke")
+        XCTAssertTrue(describe.output.contains("rpc Invoke ( .dapr.proto.components.v1.InvokeRequest ) returns ( .dapr.proto.components.v1.InvokeResponse )"), describe.output)
+
+        for header in [["-H", "x-component-instance: named"], []] {
+            let initialised = try grpcurl(header + ["-d", #"{"metadata":{"properties":{"topics":"grpcurl-topic"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
+            XCTAssertEqual(initialised.code, 0, initialised.errors)
+            let operations = try grpcurl(header, "dapr.proto.components.v1.OutputBinding/ListOperations")
+            XCTAssertTrue(operations.output.contains("\"create\"") && operations.output.contains("\"read\""), operations.output)
+            let created = try grpcurl(header + ["-d", #"{"operation":"create","data":"aGk="}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+            XCTAssertEqual(created.code, 0, created.errors)
+            XCTAssertTrue(created.output.contains(#""topic": "grpcurl-topic""#), created.output)
+        }
+        let ping = try grpcurl(["-H", "x-component-instance: named"], "dapr.proto.components.v1.OutputBinding/Ping")
+        XCTAssertEqual(ping.code, 0, ping.errors)
+    }
+
+    func testDaprdSequenceFromPythonAgainstTheBinary() throws {
+        let component = try launch()
+        waitUntilServing(component)
+        let result = try scenario("roundtrip", ["instance": "orders", "properties": ["topics": "seq", "consumerGroup": "seq-app", "consumeFromWhere": "first"]])
+        XCTAssertEqual(result["data_hex"] as? String, "0068656c6c6fff")
+        XCTAssertEqual((result["metadata"] as? [String: String])?["topic"], "seq")
+    }
+
+    func testTwoHundredConcurrentCreatesAndTwentyConcurrentReadStreams() throws {
+        let component = try launch()
+        waitUntilServing(component)
+        let creates = try scenario("concurrent-creates", ["instance": "load", "count": 200, "properties": ["topics": "load"]])
+        XCTAssertEqual(creates["ok"] as? Int, 200)
+        XCTAssertEqual(creates["distinct_positions"] as? Int, 200, "every message has its own queue position")
+        let streams = try scenario("concurrent-streams", ["streams": 20, "properties": ["consumeFromWhere": "first"]])
+        XCTAssertEqual(streams["received"] as? [String], (0..<20).map { "s-\($0)" })
+    }
+
+    func testSigtermWithAStreamOpenEndsItRemovesTheSocketAndExitsZero() throws {
+        let component = try launch()
+        waitUntilServing(component)
+        let python = try XCTUnwrap(ChildProcess.which("python3"))
+        let arguments = #"{"instance":"held","properties":{"topics":"held","consumerGroup":"held-app","consumeFromWhere":"first"}}"#
+        let client = try ChildProcess(python, [RepositoryPaths.rocketMQScenarios, socketPath, "hold", arguments])
+        processes.append(client)
+        XCTAssertTrue(client.waitForOutput(timeout: 60) { $0.contains(#""open": true"#) }, client.standardError)
+        component.signal(SIGTERM)
+        XCTAssertTrue(component.waitForExit(timeout: 30), "the component did not exit after SIGTERM")
+        XCTAssertEqual(component.exitCode, 0, component.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: socketPath), "the socket was removed")
+        XCTAssertTrue(client.waitForExit(timeout: 30))
+        XCTAssertTrue(client.standardOutput.contains(#""ended": "OK""#), client.standardOutput + client.standardError)
+    }
+
+    func testAStaleSocketIsReplacedAndALiveOneRefused() throws {
+        // A stale socket: bound once, nothing listening.
+        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: socketPath.utf8)
+            raw[socketPath.utf8.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        close(stale)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: socketPath))
+
+        let first = try launch([])
+        waitUntilServing(first)
+        let attributes = try FileManager.default.attributesOfItem(atPath: socketPath)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o666, "other users (daprd) may connect")
+
+        let second = try launch([])
+        XCTAssertTrue(second.waitForExit(timeout: 30), "a second component on a live socket must not start")
+        XCTAssertNotEqual(second.exitCode, 0)
+        XCTAssertTrue(second.standardError.contains("already serving"), second.standardError)
+        XCTAssertTrue(isListening(socketPath), "the first component still serves")
+    }
+
+    func testBadFlagsAreReportedNotIgnored() throws {
+        let component = try launch(["--log-level", "loud"])
+        XCTAssertTrue(component.waitForExit(timeout: 30))
+        XCTAssertEqual(component.exitCode, 2)
+        XCTAssertTrue(component.standardError.contains("invalid value \"loud\""), component.standardError)
+    }
+}
