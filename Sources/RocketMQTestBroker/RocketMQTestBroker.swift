@@ -154,6 +154,32 @@ public final class RocketMQTestBroker: @unchecked Sendable {
         }
     }
 
+    /// Stores a message as if a producer had sent it (born at the broker's own address), creating
+    /// the topic if needed, and wakes held pulls. Returns the stored message (offsets, msgId).
+    @discardableResult
+    public func publish(topic: String, queueId: Int32 = 0, body: [UInt8], tags: String? = nil, keys: String? = nil,
+                        properties: [String: String] = [:]) async throws -> StoredMessage {
+        try await onLoop { [core] in
+            core.store.createTopic(topic, queueNums: max(core.configuration.defaultQueueNums, queueId + 1))
+            var props = PropertyList("")
+            for key in properties.keys.sorted() { props[key] = properties[key] }
+            if let keys { props[MessagePropertyKey.keys] = keys }
+            if let tags { props[MessagePropertyKey.tags] = tags }
+            props[MessagePropertyKey.cluster] = core.configuration.clusterName
+            let now = BrokerCore.nowMillis()
+            let stored = core.store.append(StoredMessage(
+                queueId: queueId, queueOffset: 0, commitLogOffset: 0, bornTimestamp: now, bornHost: core.storeHost,
+                storeTimestamp: now, storeHost: core.storeHost, storedBody: body, topic: topic, propertiesText: props.text))
+            core.messagesArrived(topic: topic, queueId: queueId)
+            return stored
+        }
+    }
+
+    /// How many pulls are currently held (long polling).
+    public func heldPullCount() async throws -> Int {
+        try await onLoop { [core] in core.pendingPulls.values.reduce(0) { $0 + $1.count } }
+    }
+
     /// The committed offset of a group for a queue, if any.
     public func consumerOffset(group: String, topic: String, queueId: Int32) async throws -> Int64? {
         try await onLoop { [core] in

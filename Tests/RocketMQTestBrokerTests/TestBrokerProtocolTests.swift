@@ -173,6 +173,26 @@ final class TestBrokerProtocolTests: TestBrokerTestCase {
         XCTAssertEqual(try StoredMessageDecoder.decodeAll(woken.body).map { String(decoding: $0.body, as: UTF8.self) }, ["wake-up"])
     }
 
+    func testPublishedMessagesWakeHeldPulls() async throws {
+        let consumer = try await connect(broker.brokerAddress)
+        try await broker.createTopic("PublishTopic", queueNums: 2)
+        var pull = pullRequest(topic: "PublishTopic", queueId: 1, offset: 0, suspendMillis: 60_000)
+        pull.opaque = 1
+        try await consumer.send(pull)
+        _ = try await consumer.call(RemotingCommand.request(code: .getMaxOffset, header: QueueOffsetRequestHeader(topic: "PublishTopic", queueId: 1)))
+        let held = try await broker.heldPullCount()
+        XCTAssertEqual(held, 1)
+        let stored = try await broker.publish(topic: "PublishTopic", queueId: 1, body: Array("direct".utf8), tags: "TagA", keys: "k")
+        XCTAssertEqual(stored.queueOffset, 0)
+        let woken = try await withTimeout { try await consumer.response(opaque: 1) }
+        let message = try XCTUnwrap(try StoredMessageDecoder.decodeAll(woken.body).first)
+        XCTAssertEqual(message.offsetMsgId, stored.offsetMsgId)
+        XCTAssertEqual(message.tags, "TagA")
+        XCTAssertEqual(message.properties["CLUSTER"], "DefaultCluster")
+        let remaining = try await broker.heldPullCount()
+        XCTAssertEqual(remaining, 0)
+    }
+
     func testExpiredHoldAnswersPullNotFound() async throws {
         let consumer = try await connect(broker.brokerAddress)
         try await broker.createTopic("HoldTopic", queueNums: 1)
