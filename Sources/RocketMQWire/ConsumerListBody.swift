@@ -1,5 +1,5 @@
 /// The GET_CONSUMER_LIST_BY_GROUP response body: `{"consumerIdList":[...]}` (spec §2.9).
-public struct ConsumerListBody: Sendable, Equatable {
+public struct ConsumerListBody: Sendable, Equatable, Codable {
     public var consumerIdList: [String]
 
     public init(consumerIdList: [String]) {

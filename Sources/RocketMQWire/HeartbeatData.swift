@@ -1,7 +1,9 @@
 /// The HEART_BEAT body (spec §2.7; `HeartbeatData.java`), written with fastjson's sorted keys.
 ///
+/// `Codable` with the Java key spellings (a `JSONEncoder` with `.sortedKeys` gives the same bytes as
+/// ``encoded()``); ``init(body:)`` is the tolerant reader (it also takes Go's string `codeSet`).
 /// Value types; safe from any thread.
-public struct HeartbeatData: Sendable, Equatable {
+public struct HeartbeatData: Sendable, Equatable, Codable {
     public var clientID: String
     public var consumerDataSet: [ConsumerData]
     public var producerDataSet: [ProducerData]
@@ -42,7 +44,7 @@ public struct HeartbeatData: Sendable, Equatable {
 }
 
 /// A producer group entry of a heartbeat.
-public struct ProducerData: Sendable, Hashable {
+public struct ProducerData: Sendable, Hashable, Codable {
     public var groupName: String
 
     public init(groupName: String) {
@@ -51,7 +53,7 @@ public struct ProducerData: Sendable, Hashable {
 }
 
 /// A consumer group entry of a heartbeat (`ConsumerData.java`). Enum values are the Java names.
-public struct ConsumerData: Sendable, Equatable {
+public struct ConsumerData: Sendable, Equatable, Codable {
     public var groupName: String
     /// `CONSUME_ACTIVELY` (pull) or `CONSUME_PASSIVELY` (push).
     public var consumeType: String
@@ -103,7 +105,7 @@ public struct ConsumerData: Sendable, Equatable {
 }
 
 /// One subscription (`SubscriptionData.java`).
-public struct SubscriptionData: Sendable, Equatable {
+public struct SubscriptionData: Sendable, Equatable, Codable {
     /// `subString` meaning every tag.
     public static let subscribeAll = "*"
 

@@ -1,5 +1,5 @@
 /// LOCK_BATCH_MQ request body: `{"clientId":...,"consumerGroup":...,"mqSet":[...]}` (spec §2.15).
-public struct LockBatchRequestBody: Sendable, Equatable {
+public struct LockBatchRequestBody: Sendable, Equatable, Codable {
     public var consumerGroup: String
     public var clientId: String
     public var mqSet: [MessageQueue]
@@ -32,7 +32,7 @@ public struct LockBatchRequestBody: Sendable, Equatable {
 public typealias UnlockBatchRequestBody = LockBatchRequestBody
 
 /// LOCK_BATCH_MQ response body: `{"lockOKMQSet":[...]}`.
-public struct LockBatchResponseBody: Sendable, Equatable {
+public struct LockBatchResponseBody: Sendable, Equatable, Codable {
     public var lockOKMQSet: [MessageQueue]
 
     public init(lockOKMQSet: [MessageQueue]) {

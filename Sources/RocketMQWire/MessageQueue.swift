@@ -2,7 +2,7 @@
 /// rebalance strategies sort by, spec §5.3).
 ///
 /// A value type; safe from any thread.
-public struct MessageQueue: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct MessageQueue: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public var topic: String
     public var brokerName: String
     public var queueId: Int32

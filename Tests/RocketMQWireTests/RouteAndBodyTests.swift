@@ -1,3 +1,4 @@
+import Foundation
 import RocketMQWire
 import XCTest
 
@@ -113,5 +114,23 @@ final class RouteAndBodyTests: XCTestCase {
         XCTAssertEqual(try UnregisterClientRequestHeader(extFields: unregister.extFields), unregister)
         let route = GetRouteInfoRequestHeader(topic: "T", acceptStandardJsonOnly: true)
         XCTAssertEqual(route.extFields, ["topic": "T", "acceptStandardJsonOnly": "true"])
+    }
+}
+
+final class CodableBodyTests: XCTestCase {
+    func testCodableSpellingsMatchTheHandWrittenFastjsonBytes() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let subscription = SubscriptionData.tagExpression(topic: "TopicTest", expression: "TagA || TagB", subVersion: 1_700_000_000_000)
+        let heartbeat = HeartbeatData(clientID: "10.0.0.1@12345#123",
+                                      consumerDataSet: [ConsumerData(groupName: "G1", subscriptionDataSet: [subscription])],
+                                      producerDataSet: [ProducerData(groupName: "P1")])
+        XCTAssertEqual(String(decoding: try encoder.encode(heartbeat), as: UTF8.self), String(decoding: heartbeat.encoded(), as: UTF8.self))
+        let queue = MessageQueue(topic: "T", brokerName: "broker-a", queueId: 0)
+        let lock = LockBatchRequestBody(consumerGroup: "G1", clientId: "cid", mqSet: [queue])
+        XCTAssertEqual(Array(try encoder.encode(lock)), lock.encoded())
+        XCTAssertEqual(Array(try encoder.encode(LockBatchResponseBody(lockOKMQSet: [queue]))), LockBatchResponseBody(lockOKMQSet: [queue]).encoded())
+        let list = ConsumerListBody(consumerIdList: ["a", "b"])
+        XCTAssertEqual(try JSONDecoder().decode(ConsumerListBody.self, from: Data(list.encoded())), list)
     }
 }
