@@ -138,6 +138,9 @@ enum ResponseErrors {
             return .topicNotFound(topic: topic ?? "", remark: response.remark)
         case .noPermission:
             return .noPermission(remark: response.remark)
+        case .systemError where response.remark?.contains("AclException") == true:
+            // A real 4.9.8 broker refuses ACL failures with SYSTEM_ERROR and the AclException text.
+            return .noPermission(remark: response.remark)
         default:
             return .broker(code: Int(response.code), remark: response.remark)
         }

@@ -248,30 +248,34 @@ final class EndToEndTests: XCTestCase {
     }
 
     func testACLSignedRequestsAreAcceptedAndWrongSecretsRefused() async throws {
-        let broker = try await startBroker {
-            $0.topics = ["Secure": 2]
-            $0.acl = .init(accessKey: "ak", secretKey: "sk")
-            $0.aclDenialCode = .noPermission
-        }
-        let good = try await producer(broker, credentials: Credentials(accessKey: "ak", secretKey: "sk"))
-        let result = try await good.send(OutgoingMessage(topic: "Secure", body: [1]))
-        XCTAssertEqual(result.status, .sendOK)
-        let storedAfterGood = try await broker.messages(topic: "Secure").count
-        XCTAssertEqual(storedAfterGood, 1)
+        // A real broker refuses with SYSTEM_ERROR + AclException text; NO_PERMISSION is the other form.
+        for denialCode in [ResponseCode.systemError, .noPermission] {
+            let broker = try await startBroker {
+                $0.topics = ["Secure": 2]
+                $0.acl = .init(accessKey: "ak", secretKey: "sk")
+                $0.aclDenialCode = denialCode
+            }
+            let good = try await producer(broker, credentials: Credentials(accessKey: "ak", secretKey: "sk"))
+            let result = try await good.send(OutgoingMessage(topic: "Secure", body: [1]))
+            XCTAssertEqual(result.status, .sendOK)
+            let storedAfterGood = try await broker.messages(topic: "Secure").count
+            XCTAssertEqual(storedAfterGood, 1)
 
-        let bad = try await producer(broker, credentials: Credentials(accessKey: "ak", secretKey: "wrong"))
-        do {
-            _ = try await bad.send(OutgoingMessage(topic: "Secure", body: [2]))
-            XCTFail("expected a refusal")
-        } catch RocketMQError.noPermission {
-        } catch RocketMQError.broker(let code, _) {
-            XCTFail("expected noPermission, got code \(code)")
+            let bad = try await producer(broker, credentials: Credentials(accessKey: "ak", secretKey: "wrong"))
+            do {
+                _ = try await bad.send(OutgoingMessage(topic: "Secure", body: [2]))
+                XCTFail("expected a refusal")
+            } catch RocketMQError.noPermission(let remark) {
+                XCTAssertNotNil(remark)
+            } catch {
+                XCTFail("expected noPermission for denial code \(denialCode), got \(error)")
+            }
+            let storedAfterBad = try await broker.messages(topic: "Secure").count
+            XCTAssertEqual(storedAfterBad, 1)
+            await good.shutdown()
+            await bad.shutdown()
+            try await broker.shutdown()
         }
-        let storedAfterBad = try await broker.messages(topic: "Secure").count
-        XCTAssertEqual(storedAfterBad, 1)
-        await good.shutdown()
-        await bad.shutdown()
-        try await broker.shutdown()
     }
 
     func testLitePullReturnsAtMostTheAskedNumberAndCommitsWhatItReturned() async throws {
