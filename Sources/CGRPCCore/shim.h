@@ -53,6 +53,39 @@ static inline grpc_op cgrpc_op_recv_close_on_server(int *cancelled) {
     return op;
 }
 
+static inline grpc_op cgrpc_op_send_close_from_client(void) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    return op;
+}
+
+static inline grpc_op cgrpc_op_recv_initial_metadata(grpc_metadata_array *metadata) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_INITIAL_METADATA;
+    op.data.recv_initial_metadata.recv_initial_metadata = metadata;
+    return op;
+}
+
+static inline grpc_op cgrpc_op_recv_status_on_client(grpc_metadata_array *trailing, grpc_status_code *status,
+                                                    grpc_slice *details) {
+    grpc_op op; memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    op.data.recv_status_on_client.trailing_metadata = trailing;
+    op.data.recv_status_on_client.status = status;
+    op.data.recv_status_on_client.status_details = details;
+    return op;
+}
+
+static inline uint32_t cgrpc_propagate_defaults(void) {
+    return GRPC_PROPAGATE_DEFAULTS;
+}
+
+/// An absolute realtime deadline `milliseconds` from now (or none for a negative value).
+static inline gpr_timespec cgrpc_deadline_in(int64_t milliseconds) {
+    if (milliseconds < 0) return gpr_inf_future(GPR_CLOCK_REALTIME);
+    return gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_millis(milliseconds, GPR_TIMESPAN));
+}
+
 static inline const uint8_t *cgrpc_slice_start(const grpc_slice *slice) {
     return GRPC_SLICE_START_PTR(*slice);
 }

@@ -1,12 +1,15 @@
 import CGRPCCore
 
-/// One operation of a batch, mirroring the server-side kinds of the core's `grpc_op_type`.
+/// One operation of a batch, mirroring the core's `grpc_op_type`.
 /// Turned into C in exactly one place, `OperationBatch.init`.
 enum Operation {
     case sendInitialMetadata(Metadata)
     case sendMessage([UInt8])
+    case sendCloseFromClient
     case sendStatusFromServer(GRPCStatus, trailers: Metadata)
+    case receiveInitialMetadata
     case receiveMessage
+    case receiveStatusOnClient
     case receiveCloseOnServer
 }
 
@@ -18,4 +21,6 @@ struct BatchResult {
     var message: [UInt8]?
     /// For `.receiveCloseOnServer`: whether the call was cancelled, timed out or broke.
     var cancelled: Bool
+    /// For `.receiveStatusOnClient`: the call's final status.
+    var status: GRPCStatus?
 }

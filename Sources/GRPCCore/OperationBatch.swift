@@ -11,6 +11,9 @@ final class OperationBatch: CompletionTag {
     private var statusDetails: grpc_slice?
     private var receivedMessage: UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>?
     private var cancelledFlag: UnsafeMutablePointer<Int32>?
+    private var receivedMetadata: ReceivedMetadataArray?
+    private var statusCode: UnsafeMutablePointer<grpc_status_code>?
+    private var statusDetailsOut: UnsafeMutablePointer<grpc_slice>?
     private var continuation: CheckedContinuation<BatchResult, Error>?
 
     init(_ ops: [Operation]) {
@@ -38,6 +41,22 @@ final class OperationBatch: CompletionTag {
                         outgoing.entries, outgoing.count,
                         grpc_status_code(rawValue: status.code.rawValue), details)
                 }
+            case .sendCloseFromClient:
+                cOp = cgrpc_op_send_close_from_client()
+            case .receiveInitialMetadata:
+                let metadata = ReceivedMetadataArray()
+                keepAlive.append(metadata)
+                cOp = cgrpc_op_recv_initial_metadata(metadata.pointer)
+            case .receiveStatusOnClient:
+                let trailers = ReceivedMetadataArray()
+                receivedMetadata = trailers
+                let code = UnsafeMutablePointer<grpc_status_code>.allocate(capacity: 1)
+                code.initialize(to: GRPC_STATUS_UNKNOWN)
+                statusCode = code
+                let details = UnsafeMutablePointer<grpc_slice>.allocate(capacity: 1)
+                details.initialize(to: grpc_empty_slice())
+                statusDetailsOut = details
+                cOp = cgrpc_op_recv_status_on_client(trailers.pointer, code, details)
             case .receiveMessage:
                 let slot = UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>.allocate(capacity: 1)
                 slot.initialize(to: nil)
@@ -74,7 +93,12 @@ final class OperationBatch: CompletionTag {
             slot.pointee = nil
             message = CoreByteBuffer(taking: buffer).bytes()
         }
-        let result = BatchResult(success: success, message: message, cancelled: (cancelledFlag?.pointee ?? 0) != 0)
+        var status: GRPCStatus?
+        if let code = statusCode, let details = statusDetailsOut {
+            let text = String(decoding: CoreByteBuffer.copy(details), as: UTF8.self)
+            status = GRPCStatus(StatusCode(rawValue: Int32(code.pointee.rawValue)) ?? .unknown, text)
+        }
+        let result = BatchResult(success: success, message: message, cancelled: (cancelledFlag?.pointee ?? 0) != 0, status: status)
         let continuation = self.continuation
         self.continuation = nil
         continuation?.resume(returning: result)
@@ -86,6 +110,11 @@ final class OperationBatch: CompletionTag {
             slot.deallocate()
         }
         cancelledFlag?.deallocate()
+        statusCode?.deallocate()
+        if let details = statusDetailsOut {
+            grpc_slice_unref(details.pointee)
+            details.deallocate()
+        }
         if let details = statusDetails { grpc_slice_unref(details) }
         operations.deinitialize(count: count)
         operations.deallocate()

@@ -169,7 +169,9 @@ public final class Server: @unchecked Sendable {
             } catch let error as GRPCStatus {
                 status = error
             } catch {
-                logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+                if !call.isCancelled {  // a cancelled call's handler failing is expected, not a bug
+                    logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+                }
                 status = GRPCStatus(.internal, "internal error")
             }
             if !call.isCancelled {

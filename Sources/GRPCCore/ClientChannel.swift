@@ -1,0 +1,98 @@
+import CGRPCCore
+import Foundation
+
+/// A client connection on the C core (insecure; for `unix:` and loopback targets), with its own
+/// completion queue and poller thread. Used by the benchmark and tests; the component itself
+/// only serves. Owns the `grpc_channel`; `close()` destroys it once every call has finished.
+public final class ClientChannel: @unchecked Sendable {
+    let pointer: OpaquePointer  // grpc_channel*, owned
+    let queue: CompletionQueue
+    private let lock = NSLock()
+    private var closed = false
+
+    /// - Parameter target: e.g. `unix:/tmp/dapr-components-sockets/rocketmq.sock`.
+    public init(target: String) {
+        GRPCLibrary.retain()
+        queue = CompletionQueue()
+        let credentials = grpc_insecure_credentials_create()
+        pointer = grpc_channel_create(target, credentials, nil)
+        grpc_channel_credentials_release(credentials)
+        queue.startPolling(name: "grpc-client-queue")
+    }
+
+    /// Starts a call of `method` (`/package.Service/Method`); `timeout` nil for none.
+    public func makeCall(_ method: String, metadata: Metadata = Metadata(), timeout: Duration? = nil) -> ClientCall {
+        let milliseconds = timeout.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        let methodSlice = grpc_slice_from_copied_string(method)
+        defer { grpc_slice_unref(methodSlice) }
+        let call = grpc_channel_create_call(pointer, nil, cgrpc_propagate_defaults(), queue.pointer, methodSlice, nil,
+                                            cgrpc_deadline_in(milliseconds), nil)!
+        return ClientCall(taking: call, channel: self, metadata: metadata)
+    }
+
+    /// Destroys the channel and stops its poller; call after every call has completed. Idempotent.
+    public func close() async {
+        let first: Bool = lock.withLock {
+            defer { closed = true }
+            return !closed
+        }
+        guard first else { return }
+        grpc_channel_destroy(pointer)
+        await queue.shutdownAndDrain()
+        GRPCLibrary.release()
+    }
+}
+
+/// One client call. Owns the `grpc_call` reference. At most one send and one receive at a time.
+public final class ClientCall: @unchecked Sendable {
+    private let pointer: OpaquePointer  // grpc_call*, one reference owned
+    private let channel: ClientChannel  // keeps the channel alive while the call lives
+    private let statusTask: Task<GRPCStatus, Never>
+
+    init(taking pointer: OpaquePointer, channel: ClientChannel, metadata: Metadata) {
+        self.pointer = pointer
+        self.channel = channel
+        // Headers go out and the status is awaited from the start, so a failure is always seen.
+        statusTask = Task { [pointer] in
+            let batch = OperationBatch([.sendInitialMetadata(metadata), .receiveInitialMetadata, .receiveStatusOnClient])
+            let result = try? await batch.run(on: pointer)
+            return result?.status ?? GRPCStatus(.unknown, "the call could not start")
+        }
+    }
+
+    deinit {
+        grpc_call_unref(pointer)
+    }
+
+    /// One request, one response (or the failing status, thrown).
+    public func unary(_ request: [UInt8]) async throws -> [UInt8] {
+        let result = try await OperationBatch([.sendMessage(request), .sendCloseFromClient, .receiveMessage]).run(on: pointer)
+        let status = await statusTask.value
+        guard status.code == .ok, let message = result.message else { throw status }
+        return message
+    }
+
+    public func send(_ message: [UInt8]) async throws {
+        let result = try await OperationBatch([.sendMessage(message)]).run(on: pointer)
+        if !result.success { throw await statusTask.value }
+    }
+
+    /// The next response message; nil once the server has finished.
+    public func receive() async throws -> [UInt8]? {
+        let result = try await OperationBatch([.receiveMessage]).run(on: pointer)
+        return result.message
+    }
+
+    public func closeSending() async throws {
+        _ = try await OperationBatch([.sendCloseFromClient]).run(on: pointer)
+    }
+
+    public func cancel() {
+        grpc_call_cancel(pointer, nil)
+    }
+
+    /// The final status (waits for the call to end).
+    public var status: GRPCStatus {
+        get async { await statusTask.value }
+    }
+}

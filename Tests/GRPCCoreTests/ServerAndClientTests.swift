@@ -1,0 +1,110 @@
+import Foundation
+@testable import GRPCCore
+import XCTest
+
+/// The Swift server and client layers over the C core, talking on a temporary Unix socket.
+final class ServerAndClientTests: XCTestCase {
+    private var path: String!
+    private var server: Server!
+    private var channel: ClientChannel!
+    private let cancelledCalls = Counter()
+
+    override func setUp() async throws {
+        path = NSTemporaryDirectory() + "grpccore-\(UUID().uuidString.prefix(8)).sock"
+        server = Server(logger: .init(label: "test"))
+        try server.register("/test.Echo/Unary", .unary { call, request in
+            if request == Array("fail".utf8) { throw GRPCStatus(.notFound, "no such thing") }
+            if request == Array("boom".utf8) { throw CancellationError() }
+            return Array((call.metadata["x-echo-prefix"] ?? "").utf8) + request
+        })
+        try server.register("/test.Echo/Slow", .unary { [cancelledCalls] call, _ in
+            call.onCancel { cancelledCalls.increment() }
+            try await Task.sleep(for: .seconds(30))
+            return []
+        })
+        try server.register("/test.Echo/Stream", .bidirectionalStreaming { call in
+            while let message = try await call.receiveMessage() {
+                try await call.send(message.reversed())
+            }
+        })
+        try server.start(listeningOn: "unix:" + path)
+        channel = ClientChannel(target: "unix:" + path)
+    }
+
+    override func tearDown() async throws {
+        await channel.close()
+        await server.shutdown(gracePeriod: .seconds(1))
+        unlink(path)
+    }
+
+    func testUnaryCallsCarryMetadataAndStatuses() async throws {
+        let answer = try await channel.makeCall("/test.Echo/Unary", metadata: ["x-echo-prefix": ">"]).unary(Array("hi".utf8))
+        XCTAssertEqual(String(decoding: answer, as: UTF8.self), ">hi")
+        do {
+            _ = try await channel.makeCall("/test.Echo/Unary").unary(Array("fail".utf8))
+            XCTFail("expected NOT_FOUND")
+        } catch let status as GRPCStatus {
+            XCTAssertEqual(status, GRPCStatus(.notFound, "no such thing"))
+        }
+        do {
+            _ = try await channel.makeCall("/test.Echo/Unary").unary(Array("boom".utf8))
+            XCTFail("expected INTERNAL")
+        } catch let status as GRPCStatus {
+            XCTAssertEqual(status.code, .internal, "errors other than GRPCStatus become INTERNAL")
+        }
+    }
+
+    func testUnknownMethodsAreUnimplemented() async throws {
+        do {
+            _ = try await channel.makeCall("/test.Echo/Missing").unary([])
+            XCTFail("expected UNIMPLEMENTED")
+        } catch let status as GRPCStatus {
+            XCTAssertEqual(status.code, .unimplemented)
+        }
+    }
+
+    func testBidirectionalStreamsExchangeMessagesUntilTheClientCloses() async throws {
+        let call = channel.makeCall("/test.Echo/Stream")
+        for word in ["abc", "hello", "x"] {
+            try await call.send(Array(word.utf8))
+            let reply = try await call.receive()
+            XCTAssertEqual(reply.map { String(decoding: $0, as: UTF8.self) }, String(word.reversed()))
+        }
+        try await call.closeSending()
+        let end = try await call.receive()
+        XCTAssertNil(end)
+        let status = await call.status
+        XCTAssertEqual(status.code, .ok)
+    }
+
+    func testTheServerSeesDeadlinesAndCancellation() async throws {
+        do {
+            _ = try await channel.makeCall("/test.Echo/Slow", timeout: .milliseconds(100)).unary([])
+            XCTFail("expected DEADLINE_EXCEEDED")
+        } catch let status as GRPCStatus {
+            XCTAssertEqual(status.code, .deadlineExceeded)
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while cancelledCalls.value == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertEqual(cancelledCalls.value, 1, "the handler learned that its call was cancelled")
+    }
+
+    func testManyConcurrentCallsShareOneQueue() async throws {
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    String(decoding: try await self.channel.makeCall("/test.Echo/Unary").unary(Array("\(index)".utf8)), as: UTF8.self)
+                }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        XCTAssertEqual(answers, Set((0..<300).map(String.init)))
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
