@@ -371,6 +371,51 @@ final class EndToEndTests: XCTestCase {
         try await broker.shutdown()
     }
 
+    func testConsumptionAndSendingSurviveDroppedConnections() async throws {
+        let broker = try await startBroker { $0.topics = ["Resilient": 2] }
+        let producer = try await producer(broker)
+        let consumer = PushConsumer(configuration: consumerConfiguration(broker, clientID: "A", topic: "Resilient"))
+        try await consumer.start()
+        let recorder = Recorder()
+        let task = recorder.run(consumer, name: "A")
+        try await sendNumbered(producer, topic: "Resilient", range: 0..<100)
+        try await eventually("first hundred") { recorder.distinct == 100 }
+
+        try await broker.dropAllConnections()
+        // The producer reconnects on its next send; the consumer's pulls fail, back off and reconnect.
+        try await sendNumbered(producer, topic: "Resilient", range: 100..<200)
+        try await eventually("second hundred after the drop") { recorder.distinct == 200 }
+        XCTAssertEqual(recorder.total, 200)
+        await consumer.stop()
+        await task.value
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
+    func testABrokerRefusingConnectionsIsUnreachableUntilItAcceptsAgain() async throws {
+        let broker = try await startBroker { $0.topics = ["Flaky": 1] }
+        let producer = try await producer(broker)
+        _ = try await producer.send(OutgoingMessage(topic: "Flaky", body: [1]))
+        try await broker.setRefusingConnections(true)
+        try await broker.dropAllConnections()
+        do {
+            _ = try await producer.send(OutgoingMessage(topic: "Flaky", body: [2]))
+            XCTFail("expected the send to fail")
+        } catch RocketMQError.unreachable {
+        } catch RocketMQError.connectionClosed {
+        }
+        try await broker.setRefusingConnections(false)
+        try await eventually("sends succeed again after the back-off") {
+            (try? await producer.send(OutgoingMessage(topic: "Flaky", body: [3]))) != nil
+        }
+        let stored = try await broker.messages(topic: "Flaky").map(\.body)
+        XCTAssertEqual(stored.first, [1])
+        XCTAssertEqual(stored.last, [3])
+        XCTAssertFalse(stored.contains([2]))
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
     func testAnUnreachableBrokerIsReportedAfterRetries() async throws {
         let port = try await closedPort()
         let producer = Producer(configuration: ProducerConfiguration(
