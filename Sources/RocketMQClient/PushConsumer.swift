@@ -519,6 +519,32 @@ public final class PushConsumer: Sendable {
         }
     }
 
+    /// RESET_CONSUMER_CLIENT_OFFSET (spec §2.16), as Java applies it: drop the owned queues named in
+    /// the table, store their new offsets, and let the next rebalance add them again from there.
+    private func resetOffsets(_ table: [MessageQueue: Int64]) async {
+        let affected = state.withLockedValue { state -> [MessageQueue] in
+            var affected: [MessageQueue] = []
+            for queue in table.keys.sorted() {
+                guard var entry = state.queues.removeValue(forKey: queue) else { continue }
+                entry.pullTask?.cancel()
+                _ = entry.process.drop()
+                _ = state.rebalance.forget(topic: queue.topic, queue: queue)
+                affected.append(queue)
+            }
+            return affected
+        }
+        for queue in affected {
+            guard let offset = table[queue] else { continue }
+            do {
+                try await broker.updateOffset(group: wireGroup, queue: queue, offset: offset)
+                logger.info("offset reset by the broker", metadata: ["queue": "\(queue)", "offset": "\(offset)"])
+            } catch {
+                logger.warning("offset reset not stored", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            }
+        }
+        if !affected.isEmpty { triggerRebalance() }
+    }
+
     /// Consume-timeout sweep: a delivery older than the consume timeout counts as a failure.
     private func expireStaleDeliveries() {
         let now = NIODeadline.now()
@@ -587,7 +613,13 @@ public final class PushConsumer: Sendable {
         case .getConsumerStatusFromClient:
             return .response(to: request, code: .success, body: Array(#"{"messageQueueTable":{}}"#.utf8))
         case .resetConsumerClientOffset:
-            logger.warning("offset reset requested by the broker is not applied", metadata: ["broker": "\(address)"])
+            guard request.extFields["group"] == nil || request.extFields["group"] == wireGroup,
+                let body = try? ResetOffsetBody(body: request.body)
+            else {
+                logger.warning("unusable offset reset ignored", metadata: ["broker": "\(address)"])
+                return nil
+            }
+            Task { await self.resetOffsets(body.offsetTable) }
             return nil
         case .checkTransactionState:
             logger.warning("transaction check ignored: this client sends no transactional messages", metadata: ["broker": "\(address)"])

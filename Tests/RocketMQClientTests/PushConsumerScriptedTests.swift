@@ -200,4 +200,27 @@ final class PushConsumerScriptedTests: XCTestCase {
         await consumer.stop()
         try await server.stop()
     }
+
+    func testABrokerOffsetResetStoresTheNewOffsetAndReaddsTheQueue() async throws {
+        let script = Script(count: 3)
+        let (consumer, server) = try await start(script)
+        _ = await take(3, from: consumer)
+        let queue = MessageQueue(topic: "T", brokerName: "b", queueId: 0)
+        let reset = RemotingCommand.request(
+            code: .resetConsumerClientOffset, extFields: ["topic": "T", "group": "G", "timestamp": "0", "isForce": "true"],
+            body: ResetOffsetBody(offsetTable: [queue: 1]).encoded(), oneway: true)
+        XCTAssertNil(consumer.handleBrokerRequest(reset, from: server.address))
+        let deadline = NIODeadline.now() + .seconds(10)
+        while !committed(server).contains("1") && NIODeadline.now() < deadline {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        XCTAssertTrue(committed(server).contains("1"))
+        let readded = NIODeadline.now() + .seconds(10)
+        while !consumer.ownedQueues.contains(queue) && NIODeadline.now() < readded {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        XCTAssertTrue(consumer.ownedQueues.contains(queue), "the next rebalance adds the queue again")
+        await consumer.stop()
+        try await server.stop()
+    }
 }
