@@ -416,6 +416,28 @@ final class EndToEndTests: XCTestCase {
         try await broker.shutdown()
     }
 
+    func testAnUnknownTopicIsCreatedFromTheTemplateOrReportedAsNotFound() async throws {
+        let creating = try await startBroker()
+        let producer = try await producer(creating)
+        let sent = try await producer.send(OutgoingMessage(topic: "BrandNew", body: [1]))
+        XCTAssertLessThan(sent.queueId, 4, "auto-created topics get at most 4 queues")
+        let created = try await creating.messages(topic: "BrandNew")
+        XCTAssertEqual(created.count, 1)
+        await producer.shutdown()
+        try await creating.shutdown()
+
+        let strict = try await startBroker { $0.autoCreateTopics = false }
+        let refused = try await self.producer(strict)
+        do {
+            _ = try await refused.send(OutgoingMessage(topic: "Missing", body: [1]))
+            XCTFail("expected topicNotFound")
+        } catch RocketMQError.topicNotFound(let topic, _) {
+            XCTAssertEqual(topic, "Missing")
+        }
+        await refused.shutdown()
+        try await strict.shutdown()
+    }
+
     func testAnUnreachableBrokerIsReportedAfterRetries() async throws {
         let port = try await closedPort()
         let producer = Producer(configuration: ProducerConfiguration(
