@@ -10,11 +10,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "dapr-rocketmq", targets: ["dapr-rocketmq"]),
+        .executable(name: "dapr-rocketmq-bench", targets: ["dapr-rocketmq-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The gRPC C core; GRPCCore is its only door.
@@ -78,6 +80,16 @@ let package = Package(
             name: "dapr-rocketmq",
             dependencies: [
                 "RocketMQBinding", "DaprComponents", "RocketMQTestBroker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The benchmark (not a test): throughput, latency, memory and start-up of the component.
+        .executableTarget(
+            name: "dapr-rocketmq-bench",
+            dependencies: [
+                "GRPCCore", "DaprProto", "RocketMQClient", "RocketMQTestBroker",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

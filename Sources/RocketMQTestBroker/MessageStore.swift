@@ -48,14 +48,13 @@ struct MessageStore {
     /// Appends a message: assigns queue offset and physical offset, computes size and CRC.
     mutating func append(_ message: StoredMessage) -> StoredMessage {
         var message = message
-        var queue = queues[message.topic]?[message.queueId] ?? ConsumeQueue()
-        message.queueOffset = queue.maxOffset
+        message.queueOffset = queue(message.topic, message.queueId).maxOffset
         message.commitLogOffset = commitLogOffset
         message.storeSize = Int32(StoredMessageEncoder.recordLength(message))
         message.bodyCRC = Compression.bodyCRC(message.storedBody)
         commitLogOffset += Int64(message.storeSize)
-        queue.messages.append(message)
-        queues[message.topic, default: [:]][message.queueId] = queue
+        // Appended in place: a copied-out queue would copy its whole message array on each append.
+        queues[message.topic, default: [:]][message.queueId, default: ConsumeQueue()].messages.append(message)
         index[message.commitLogOffset] = (message.topic, message.queueId, message.queueOffset)
         return message
     }

@@ -102,19 +102,63 @@ def publish_all(component, count, prefix, metadata=None, concurrency=64):
 
 
 def scenario_roundtrip(channel, cls, args):
-    """create then Read: the same bytes and the documented metadata."""
+    """daprd's order: Init → ListOperations → Invoke create; Init → Read. The same bytes and the
+    documented metadata come back; then five more messages are acked in reverse order and the
+    next delivery is a new message, not one of them again."""
     c = Component(channel, cls, args["instance"])
     props = args["properties"]
     c.init("output", props)
+    operations = list(c.unary(OUT + "ListOperations", cls("ListOperationsRequest")(), "ListOperationsResponse").operations)
     c.init("input", props)
     answer = c.invoke("create", b"\x00hello\xff", {"rocketmq-tag": "tagA", "rocketmq-key": "k1,k2", "traceparent": "00-trace-01", "color": "red"})
     stream = ReadStream(c)
     message = next(stream.responses)
     stream.ack(message.message_id)
+    for index in range(5):
+        c.invoke("create", ("more-%d" % index).encode())
+    more = [next(stream.responses) for _ in range(5)]
+    for delivered in reversed(more):
+        stream.ack(delivered.message_id)
+    c.invoke("create", b"last")
+    following = next(stream.responses)
+    stream.ack(following.message_id)
     stream.cancel()
-    print(json.dumps({"create_metadata": dict(answer.metadata), "create_data": json.loads(answer.data),
+    print(json.dumps({"operations": operations, "create_metadata": dict(answer.metadata), "create_data": json.loads(answer.data),
                       "create_content_type": answer.content_type, "data_hex": message.data.hex(),
-                      "metadata": dict(message.metadata), "content_type": message.content_type}))
+                      "metadata": dict(message.metadata), "content_type": message.content_type,
+                      "more": sorted(m.data.decode() for m in more), "following": following.data.decode()}))
+
+
+def scenario_fail_always(channel, cls, args):
+    """One message, failed on every delivery; reports the reconsumeTimes seen."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    c.invoke("create", b"doomed")
+    stream = ReadStream(c)
+    seen = []
+    for message in stream.responses:
+        seen.append(int(message.metadata["reconsumeTimes"]))
+        stream.ack(message.message_id, "always fails")
+        if len(seen) == args["deliveries"]:
+            break
+    stream.cancel()
+    print(json.dumps({"reconsume_times": seen}))
+
+
+def scenario_overrides(channel, cls, args):
+    """Per-request overrides, read back with the read operation."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    results = []
+    for metadata in args["creates"]:
+        answer = c.invoke("create", metadata.pop("__data__", "x").encode(), metadata)
+        results.append(json.loads(answer.data))
+    read = []
+    for topic in args["read_topics"]:
+        answer = c.invoke("read", metadata={"topics": topic, "maxMessages": "100", "waitMs": str(args.get("wait_ms", 0))})
+        read.extend(json.loads(answer.data))
+    print(json.dumps({"created": results, "read": read}))
 
 
 def scenario_consume(channel, cls, args):
@@ -229,7 +273,9 @@ def scenario_statuses(channel, cls, args):
         if kind in ("output", "input"):
             out.append(status_of(lambda: c.init(kind, payload)))
         else:
-            out.append(status_of(lambda: c.invoke(kind, payload.pop("__data__", "x").encode(), payload)))
+            size = payload.pop("__size__", None)
+            data = b"x" * size if size else payload.pop("__data__", "x").encode()
+            out.append(status_of(lambda: c.invoke(kind, data, payload)))
     print(json.dumps({"statuses": out}))
 
 

@@ -1,6 +1,7 @@
 import DaprComponents
 import DaprProto
 import Foundation
+import GRPCCore
 import TestSupport
 import Logging
 import XCTest
@@ -86,6 +87,49 @@ final class ComponentServerTests: XCTestCase {
 
         let pingBeforeInit = try grpcurl(["-H", "x-component-instance: nobody"], "dapr.proto.components.v1.InputBinding/Ping")
         XCTAssertTrue(pingBeforeInit.errors.contains("Unavailable"), pingBeforeInit.errors)
+    }
+
+    func testReflectionV1AndV1AlphaAnswerTheSameOverOneStream() async throws {
+        let channel = ClientChannel(target: "unix:" + socket.path)
+        for version in ["v1", "v1alpha"] {
+            let call = channel.makeCall("/grpc.reflection.\(version).ServerReflection/ServerReflectionInfo")
+            try await call.send(ReflectionRequest(kind: .listServices("*")).encoded())
+            let services = try ReflectionResponse(decoding: try await receive(call))
+            guard case .services(let names) = services.kind else { return XCTFail("\(services)") }
+            XCTAssertTrue(names.contains("dapr.proto.components.v1.InputBinding") && names.contains("dapr.proto.components.v1.OutputBinding"))
+
+            try await call.send(ReflectionRequest(kind: .fileByFilename("dapr/proto/components/v1/bindings.proto")).encoded())
+            let file = try ReflectionResponse(decoding: try await receive(call))
+            guard case .fileDescriptors(let files) = file.kind else { return XCTFail("\(file)") }
+            XCTAssertEqual(files.count, 2, "the file and its dependency common.proto")
+
+            try await call.send(ReflectionRequest(kind: .fileContainingSymbol("no.such.Symbol")).encoded())
+            let missing = try ReflectionResponse(decoding: try await receive(call))
+            XCTAssertEqual(missing.kind, .error(code: StatusCode.notFound.rawValue, message: "symbol no.such.Symbol not found"))
+
+            try await call.send(ReflectionRequest(kind: .allExtensionNumbersOfType("dapr.proto.components.v1.ReadRequest")).encoded())
+            let extensions = try ReflectionResponse(decoding: try await receive(call))
+            guard case .error(let code, _) = extensions.kind else { return XCTFail("\(extensions)") }
+            XCTAssertEqual(code, StatusCode.notFound.rawValue)
+
+            try await call.closeSending()
+            let end = try await call.receive()
+            XCTAssertNil(end)
+            let status = await call.status
+            XCTAssertEqual(status.code, .ok)
+        }
+        await channel.close()
+    }
+
+    private func receive(_ call: ClientCall) async throws -> [UInt8] {
+        let message = try await call.receive()
+        return try XCTUnwrap(message, "the stream ended early")
+    }
+
+    func testSocketFolderComesFromDaprdsVariableThenTheInjectorsThenTheDefault() {
+        XCTAssertEqual(ComponentSocket(environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": "/a", "DAPR_COMPONENT_SOCKETS_FOLDER": "/b"]).path, "/a/rocketmq.sock")
+        XCTAssertEqual(ComponentSocket(environment: ["DAPR_COMPONENT_SOCKETS_FOLDER": "/b"]).path, "/b/rocketmq.sock")
+        XCTAssertEqual(ComponentSocket(name: "x", environment: [:]).path, "/tmp/dapr-components-sockets/x.sock")
     }
 
     func testDaprdSequenceFromPythonGrpcio() throws {

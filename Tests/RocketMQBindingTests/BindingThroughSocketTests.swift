@@ -140,26 +140,78 @@ final class BindingThroughSocketTests: XCTestCase {
             ["create", ["rocketmq-delay-level": "99"]],
             ["create", [:]],
             ["nosuchop", [:]],
+            ["create", ["__size__": 4 * 1024 * 1024 + 1]],
         ]])
         let codes = (result["statuses"] as? [[String]])?.map { $0[0] }
         XCTAssertEqual(codes, ["INVALID_ARGUMENT", "INVALID_ARGUMENT", "UNIMPLEMENTED", "FAILED_PRECONDITION", "OK",
-                               "PERMISSION_DENIED", "OK", "INVALID_ARGUMENT", "OK", "INVALID_ARGUMENT"])
+                               "PERMISSION_DENIED", "OK", "INVALID_ARGUMENT", "OK", "INVALID_ARGUMENT", "INVALID_ARGUMENT"])
         let details = (result["statuses"] as? [[String]])?.map { $0[1] } ?? []
         XCTAssertTrue(details[0].contains("topics"), details[0])
         XCTAssertTrue(details[1].contains("consumerBatchSize"), details[1])
         XCTAssertTrue(details[5].contains("AclException") || details[5].contains("ermission"), details[5])
         XCTAssertFalse(details.joined().contains("wrongSecret"), "secrets never appear in errors")
         XCTAssertTrue(details[9].contains("create, read"), details[9])
+        XCTAssertTrue(details[10].contains("4194304") || details[10].contains("size"), details[10])
     }
 
-    func testBrokerDownIsUnavailableWithinTheRetriesAndRecoversWhenItIsBack() async throws {
+    func testEveryMetadataValidationErrorThroughTheSocket() async throws {
         try await start()
-        _ = try scenario("statuses", ["instance": "down", "calls": [["output", properties(["retries": "1", "sendTimeoutMs": "500"])]]])
-        try await broker.stop()
-        let down = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
-        XCTAssertEqual((down["statuses"] as? [[String]])?.first?.first, "UNAVAILABLE")
-        try await broker.restart()
-        let back = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
-        XCTAssertEqual((back["statuses"] as? [[String]])?.first?.first, "OK", "\(back)")
+        let invalid: [(field: String, properties: [String: String])] = [
+            ("topics", ["nameServer": broker.nameServerAddress]),
+            ("topics", properties(["topics": " , "])),
+            ("topics", properties(["topics": "bad topic!"])),
+            ("nameServer", ["topics": "t"]),
+            ("nameServer", properties(["nameServer": "hostonly"])),
+            ("accessProto", properties(["accessProto": "udp"])),
+            ("consumerBatchSize", properties(["consumerBatchSize": "2000"])),
+            ("consumerThreadNums", properties(["consumerThreadNums": "0"])),
+            ("retries", properties(["retries": "many"])),
+            ("maxReconsumeTimes", properties(["maxReconsumeTimes": "-2"])),
+            ("sendTimeoutMs", properties(["sendTimeoutMs": "0"])),
+            ("consumeOrderly", properties(["consumeOrderly": "sometimes"])),
+            ("consumeFromWhere", properties(["consumeFromWhere": "middle"])),
+            ("consumeTimestamp", properties(["consumeFromWhere": "timestamp", "consumeTimestamp": "noon"])),
+            ("consumerGroup", properties(["consumerGroup": "a b"])),
+            ("producerGroup", properties(["producerGroup": "a/b"])),
+            ("instanceId", properties(["instanceId": "x%y"])),
+            ("secretKey", properties(["accessKey": "ak"])),
+            ("securityToken", properties(["securityToken": "t"])),
+        ]
+        for direction in ["output", "input"] {
+            let result = try scenario("statuses", ["instance": "v", "calls": invalid.map { [direction, $0.properties] }])
+            let statuses = try XCTUnwrap(result["statuses"] as? [[String]])
+            for (index, expected) in invalid.enumerated() {
+                XCTAssertEqual(statuses[index][0], "INVALID_ARGUMENT", "\(direction) \(expected.field): \(statuses[index])")
+                XCTAssertTrue(statuses[index][1].contains(expected.field), "\(direction): \(statuses[index][1]) names \(expected.field)")
+            }
+        }
+    }
+
+    func testPerRequestOverridesThroughTheSocket() async throws {
+        try await start()
+        let result = try scenario("overrides", [
+            "instance": "o", "properties": properties(), "wait_ms": 3000,
+            "creates": [
+                ["rocketmq-topic": "other", "tags": "T", "keys": "a,b", "color": "red", "__data__": "routed"],
+                ["rocketmq-shardingkey": "user-1", "__data__": "s1"],
+                ["rocketmq-shardingkey": "user-1", "__data__": "s2"],
+                ["topics": "t1,t2", "__data__": "multi"],
+                ["rocketmq-topic": "later", "delayLevel": "1", "__data__": "delayed"],
+            ],
+            "read_topics": ["other", "t1", "t2", "later"],
+        ])
+        let created = try XCTUnwrap(result["created"] as? [[[String: String]]])
+        XCTAssertEqual(created[0].first?["topic"], "other")
+        XCTAssertEqual(created[1].first?["queueId"], created[2].first?["queueId"], "one sharding key, one queue")
+        XCTAssertEqual(created[3].map { $0["topic"] }, ["t1", "t2"], "one result per topic")
+        let read = try XCTUnwrap(result["read"] as? [[String: Any]])
+        let routed = try XCTUnwrap(read.first { $0["bodyText"] as? String == "routed" })
+        XCTAssertEqual(routed["topic"] as? String, "other")
+        XCTAssertEqual(routed["tags"] as? String, "T")
+        XCTAssertEqual(routed["keys"] as? String, "a b")
+        XCTAssertEqual((routed["properties"] as? [String: String])?["color"], "red")
+        XCTAssertEqual(read.filter { $0["bodyText"] as? String == "multi" }.count, 2)
+        let delayed = try XCTUnwrap(read.first { $0["bodyText"] as? String == "delayed" }, "the delayed message arrived in its topic")
+        XCTAssertEqual(delayed["topic"] as? String, "later")
     }
 }

@@ -88,8 +88,11 @@ final class ComponentProcessTests: XCTestCase {
         let component = try launch()
         waitUntilServing(component)
         let result = try scenario("roundtrip", ["instance": "orders", "properties": ["topics": "seq", "consumerGroup": "seq-app", "consumeFromWhere": "first"]])
+        XCTAssertEqual(result["operations"] as? [String], ["create", "read"])
         XCTAssertEqual(result["data_hex"] as? String, "0068656c6c6fff")
         XCTAssertEqual((result["metadata"] as? [String: String])?["topic"], "seq")
+        XCTAssertEqual(result["more"] as? [String], (0..<5).map { "more-\($0)" })
+        XCTAssertEqual(result["following"] as? String, "last", "acks in reverse order were taken: nothing came again")
     }
 
     func testTwoHundredConcurrentCreatesAndTwentyConcurrentReadStreams() throws {

@@ -1,0 +1,263 @@
+import DaprProto
+import Foundation
+import GRPCCore
+import Logging
+import NIOCore
+import RocketMQClient
+import RocketMQTestBroker
+
+/// `dapr-rocketmq-bench`: measures the component as a user meets it — through its socket, with a
+/// native gRPC client on the same C core — and prints a table (and JSON with `--json PATH`).
+/// Not a test: nothing here asserts; it reports.
+@main
+enum Benchmark {
+    static let instanceHeader = "x-component-instance"
+    static let output = "/dapr.proto.components.v1.OutputBinding/"
+    static let input = "/dapr.proto.components.v1.InputBinding/"
+
+    struct Options {
+        var nameServer: String?
+        var component: String = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dapr-rocketmq").path
+        var messages = 5000
+        var backlog = 100_000
+        var json: String?
+
+        static func parse() -> Options {
+            var options = Options()
+            var arguments = CommandLine.arguments.dropFirst()
+            while let argument = arguments.popFirst() {
+                switch argument {
+                case "--name-server": options.nameServer = arguments.popFirst()
+                case "--component": options.component = arguments.popFirst() ?? options.component
+                case "--messages": options.messages = Int(arguments.popFirst() ?? "") ?? options.messages
+                case "--backlog": options.backlog = Int(arguments.popFirst() ?? "") ?? options.backlog
+                case "--json": options.json = arguments.popFirst()
+                default:
+                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH]")
+                    exit(2)
+                }
+            }
+            return options
+        }
+    }
+
+    static func main() async throws {
+        let options = Options.parse()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        var report = Report()
+
+        var broker: RocketMQTestBroker?
+        let nameServer: String
+        if let given = options.nameServer {
+            nameServer = given
+        } else {
+            var configuration = RocketMQTestBrokerConfiguration()
+            configuration.logger.logLevel = .error
+            broker = try await RocketMQTestBroker.start(configuration)
+            nameServer = broker!.nameServerAddress
+            report.note("broker", "in-memory test broker in the benchmark process (\(nameServer))")
+        }
+
+        let folder = NSTemporaryDirectory() + "dapr-rocketmq-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let socketPath = folder + "/rocketmq.sock"
+        let component = Process()
+        component.executableURL = URL(fileURLWithPath: options.component)
+        component.arguments = ["--log-level", "error"]
+        component.environment = ProcessInfo.processInfo.environment.merging(["DAPR_COMPONENTS_SOCKETS_FOLDER": folder]) { $1 }
+        let launched = ContinuousClock.now
+        try component.run()
+        defer {
+            if component.isRunning { kill(component.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        while !isListening(socketPath) {
+            guard component.isRunning, ContinuousClock.now - launched < .seconds(10) else { fatalError("the component did not start") }
+            try await Task.sleep(for: .microseconds(200))
+        }
+        report.value("startup_ms", "exec → socket accepting", milliseconds(ContinuousClock.now - launched))
+        let figures = ProcessFigures(pid: component.processIdentifier)
+        try await Task.sleep(for: .milliseconds(300))
+        report.value("idle_rss_mib", "RSS idle", Double(figures.residentKiB) / 1024)
+        report.value("idle_threads", "threads idle", Double(figures.threads))
+
+        let channel = ClientChannel(target: "unix:" + socketPath)
+        let properties = ["topics": "bench", "nameServer": nameServer, "consumerGroup": "bench-app"]
+        _ = try await unary(channel, output + "Init", BindingInitRequest(properties: properties).encoded(), instance: "bench")
+
+        // The empty floor: Ping through the same socket.
+        for concurrency in [1, 16, 64] {
+            let (latency, seconds) = try await measure(count: options.messages, concurrency: concurrency) {
+                _ = try await unary(channel, output + "Ping", [], instance: "bench")
+            }
+            report.latency("ping_c\(concurrency)", "Ping (gRPC floor), concurrency \(concurrency)", latency, seconds)
+        }
+
+        let producer = Producer(configuration: ProducerConfiguration(client: ClientConfiguration(nameServers: [nameServer]), group: "bench-direct"))
+        try await producer.start()
+        var cpuPer10k: [Double] = []
+        for concurrency in [1, 16, 64] {
+            for size in [128, 1024, 16 * 1024] {
+                let body = [UInt8](repeating: UInt8(ascii: "x"), count: size)
+                let invoke = InvokeRequest(data: body, operation: "create").encoded()
+                let cpuBefore = figures.cpuSeconds
+                let (viaGRPC, seconds) = try await measure(count: options.messages, concurrency: concurrency) {
+                    _ = try await unary(channel, output + "Invoke", invoke, instance: "bench")
+                }
+                cpuPer10k.append((figures.cpuSeconds - cpuBefore) / Double(options.messages) * 10_000)
+                report.latency("create_c\(concurrency)_\(size)b", "create via gRPC, c=\(concurrency), \(size) B", viaGRPC, seconds)
+                let (direct, directSeconds) = try await measure(count: options.messages, concurrency: concurrency) {
+                    _ = try await producer.send(OutgoingMessage(topic: "bench", body: body))
+                }
+                report.latency("direct_c\(concurrency)_\(size)b", "direct client send, c=\(concurrency), \(size) B", direct, directSeconds)
+                let hop = Double(viaGRPC.percentile(50)) - Double(direct.percentile(50))
+                report.value("hop_p50_us_c\(concurrency)_\(size)b", "gRPC hop p50 added (c=\(concurrency), \(size) B)", hop,
+                             extra: String(format: "ratio %.2f", Double(viaGRPC.percentile(50)) / Double(max(direct.percentile(50), 1))))
+            }
+        }
+        report.value("create_cpu_s_per_10k", "component CPU-seconds per 10,000 create (mean over cases)", cpuPer10k.reduce(0, +) / Double(cpuPer10k.count))
+
+        // Publish → delivery latency through a Read stream, one message at a time.
+        let latencyProperties = ["topics": "latency", "nameServer": nameServer, "consumerGroup": "latency-app", "consumeFromWhere": "first"]
+        _ = try await unary(channel, input + "Init", BindingInitRequest(properties: latencyProperties).encoded(), instance: "latency")
+        let latencyStream = ReadStream(channel: channel, instance: "latency")
+        _ = try await producer.send(OutgoingMessage(topic: "latency", body: Array("warm-up".utf8)))
+        _ = try await latencyStream.next()  // the consumer has joined and delivers
+        var delivery = LatencyRecorder()
+        let deliveryStart = ContinuousClock.now
+        for index in 0..<min(options.messages, 2000) {
+            let sent = ContinuousClock.now
+            _ = try await producer.send(OutgoingMessage(topic: "latency", body: Array("\(index)".utf8)))
+            _ = try await latencyStream.next()
+            delivery.record(ContinuousClock.now - sent)
+        }
+        report.latency("read_delivery", "publish → Read delivery (one at a time)", delivery, seconds(ContinuousClock.now - deliveryStart))
+        latencyStream.cancel()
+
+        // Drain a backlog with immediate acks.
+        let batch = 128
+        var published = 0
+        while published < options.backlog {
+            let count = min(batch, options.backlog - published)
+            _ = try await producer.sendBatch((0..<count).map { OutgoingMessage(topic: "drain", body: Array("d-\(published + $0)".utf8)) })
+            published += count
+        }
+        let drainProperties = ["topics": "drain", "nameServer": nameServer, "consumerGroup": "drain-app", "consumeFromWhere": "first",
+                               "consumerThreadNums": "1000", "consumerBatchSize": "256"]
+        _ = try await unary(channel, input + "Init", BindingInitRequest(properties: drainProperties).encoded(), instance: "drain")
+        let cpuBeforeDrain = figures.cpuSeconds
+        let drainStart = ContinuousClock.now
+        let drainStream = ReadStream(channel: channel, instance: "drain")
+        for _ in 0..<options.backlog { _ = try await drainStream.next() }
+        let drainSeconds = seconds(ContinuousClock.now - drainStart)
+        report.value("drain_msgs_per_s", "Read drain of a \(options.backlog)-message backlog (msgs/s)", Double(options.backlog) / drainSeconds)
+        report.value("drain_cpu_s_per_10k", "component CPU-seconds per 10,000 delivered", (figures.cpuSeconds - cpuBeforeDrain) / Double(options.backlog) * 10_000)
+        drainStream.cancel()
+
+        report.value("peak_rss_mib", "RSS peak", Double(figures.peakResidentKiB) / 1024)
+        report.value("threads_after", "threads after the run", Double(figures.threads))
+        await producer.shutdown()
+        kill(component.processIdentifier, SIGTERM)
+        component.waitUntilExit()
+        await channel.close()
+        try? await broker?.shutdown()
+
+        report.print(machine: machineDescription())
+        if let path = options.json { try report.json().write(to: URL(fileURLWithPath: path)) }
+    }
+
+    static func unary(_ channel: ClientChannel, _ method: String, _ request: [UInt8], instance: String) async throws -> [UInt8] {
+        try await channel.makeCall(method, metadata: [instanceHeader: instance], timeout: .seconds(30)).unary(request)
+    }
+
+    /// Runs `count` operations with `concurrency` workers; latency per operation.
+    static func measure(count: Int, concurrency: Int, _ operation: @escaping @Sendable () async throws -> Void) async throws -> (LatencyRecorder, Double) {
+        let next = Ticket(count)
+        let start = ContinuousClock.now
+        let recorders = try await withThrowingTaskGroup(of: LatencyRecorder.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var recorder = LatencyRecorder()
+                    while next.take() {
+                        let begin = ContinuousClock.now
+                        try await operation()
+                        recorder.record(ContinuousClock.now - begin)
+                    }
+                    return recorder
+                }
+            }
+            return try await group.reduce(into: [LatencyRecorder]()) { $0.append($1) }
+        }
+        var total = LatencyRecorder()
+        recorders.forEach { total.merge($0) }
+        return (total, seconds(ContinuousClock.now - start))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
+
+    static func isListening(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+
+    static func machineDescription() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB, \(cpu)"
+    }
+}
+
+/// Hands out `count` tickets to concurrent workers.
+final class Ticket: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int
+    init(_ count: Int) { remaining = count }
+    func take() -> Bool { lock.withLock { remaining > 0 ? ({ remaining -= 1; return true })() : false } }
+}
+
+/// A Read stream as daprd holds it: messages in, an immediate success ack for each.
+final class ReadStream: @unchecked Sendable {
+    private let call: ClientCall
+    private let acks: AsyncStream<String>.Continuation
+    private let acker: Task<Void, Never>
+
+    init(channel: ClientChannel, instance: String) {
+        call = channel.makeCall(Benchmark.input + "Read", metadata: [Benchmark.instanceHeader: instance])
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        acks = continuation
+        acker = Task { [call] in
+            for await id in stream { try? await call.send(ReadRequest(messageID: id).encoded()) }
+        }
+    }
+
+    /// The next delivered message, acked at once.
+    func next() async throws -> ReadResponse {
+        guard let bytes = try await call.receive() else { throw await call.status }
+        let message = try ReadResponse(decoding: bytes)
+        acks.yield(message.messageID)
+        return message
+    }
+
+    func cancel() {
+        acks.finish()
+        call.cancel()
+    }
+}
