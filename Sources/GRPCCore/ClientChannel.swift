@@ -47,16 +47,19 @@ public final class ClientChannel: @unchecked Sendable {
 public final class ClientCall: @unchecked Sendable {
     private let pointer: OpaquePointer  // grpc_call*, one reference owned
     private let channel: ClientChannel  // keeps the channel alive while the call lives
-    private let statusTask: Task<GRPCStatus, Never>
+    private let finalStatus = OneShotValue<GRPCStatus>()
 
     init(taking pointer: OpaquePointer, channel: ClientChannel, metadata: Metadata) {
         self.pointer = pointer
         self.channel = channel
         // Headers go out and the status is awaited from the start, so a failure is always seen.
-        statusTask = Task { [pointer] in
-            let batch = OperationBatch([.sendInitialMetadata(metadata), .receiveInitialMetadata, .receiveStatusOnClient])
-            let result = try? await batch.run(on: pointer)
-            return result?.status ?? GRPCStatus(.unknown, "the call could not start")
+        let batch = OperationBatch([.sendInitialMetadata(metadata), .receiveInitialMetadata, .receiveStatusOnClient])
+        do {
+            try batch.start(on: pointer) { [finalStatus] result in
+                finalStatus.set(result.status ?? GRPCStatus(.unknown, "the call ended without a status"))
+            }
+        } catch {
+            finalStatus.set(GRPCStatus(.unknown, "the call could not start: \(error)"))
         }
     }
 
@@ -67,14 +70,14 @@ public final class ClientCall: @unchecked Sendable {
     /// One request, one response (or the failing status, thrown).
     public func unary(_ request: [UInt8]) async throws -> [UInt8] {
         let result = try await OperationBatch([.sendMessage(request), .sendCloseFromClient, .receiveMessage]).run(on: pointer)
-        let status = await statusTask.value
+        let status = await finalStatus.value
         guard status.code == .ok, let message = result.message else { throw status }
         return message
     }
 
     public func send(_ message: [UInt8]) async throws {
         let result = try await OperationBatch([.sendMessage(message)]).run(on: pointer)
-        if !result.success { throw await statusTask.value }
+        if !result.success { throw await finalStatus.value }
     }
 
     /// The next response message; nil once the server has finished.
@@ -93,6 +96,36 @@ public final class ClientCall: @unchecked Sendable {
 
     /// The final status (waits for the call to end).
     public var status: GRPCStatus {
-        get async { await statusTask.value }
+        get async { await finalStatus.value }
+    }
+}
+
+/// A value set once (from the poller) and awaited by any number of tasks.
+final class OneShotValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value?
+    private var waiters: [CheckedContinuation<Value, Never>] = []
+
+    func set(_ value: Value) {
+        let waiting: [CheckedContinuation<Value, Never>] = lock.withLock {
+            guard stored == nil else { return [] }
+            stored = value
+            defer { waiters = [] }
+            return waiters
+        }
+        waiting.forEach { $0.resume(returning: value) }
+    }
+
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let now: Value? = lock.withLock {
+                    if let stored { return stored }
+                    waiters.append(continuation)
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        }
     }
 }

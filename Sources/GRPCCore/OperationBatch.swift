@@ -14,7 +14,7 @@ final class OperationBatch: CompletionTag {
     private var receivedMetadata: ReceivedMetadataArray?
     private var statusCode: UnsafeMutablePointer<grpc_status_code>?
     private var statusDetailsOut: UnsafeMutablePointer<grpc_slice>?
-    private var continuation: CheckedContinuation<BatchResult, Error>?
+    private var completion: ((BatchResult) -> Void)?
 
     init(_ ops: [Operation]) {
         count = ops.count
@@ -72,17 +72,27 @@ final class OperationBatch: CompletionTag {
         }
     }
 
+    /// Starts the batch on `call`; `completion` runs on the poller thread when the core completes
+    /// it (so it must not block). Throws `CoreError.startBatchFailed`, and never calls
+    /// `completion`, when the core refuses the batch.
+    func start(on call: OpaquePointer, completion: @escaping (BatchResult) -> Void) throws {
+        self.completion = completion
+        let tag = retainedPointer()
+        let error = grpc_call_start_batch(call, operations, count, tag, nil)
+        if error != GRPC_CALL_OK {
+            self.completion = nil
+            CompletionTag.releaseUnused(tag)
+            throw CoreError(callError: error)
+        }
+    }
+
     /// Starts the batch on `call` and suspends until the core completes it.
-    /// Throws `CoreError.startBatchFailed` when the core refuses the batch.
     func run(on call: OpaquePointer) async throws -> BatchResult {
         try await withCheckedThrowingContinuation { continuation in
-            self.continuation = continuation
-            let tag = retainedPointer()
-            let error = grpc_call_start_batch(call, operations, count, tag, nil)
-            if error != GRPC_CALL_OK {
-                self.continuation = nil
-                CompletionTag.releaseUnused(tag)
-                continuation.resume(throwing: CoreError(callError: error))
+            do {
+                try start(on: call) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(throwing: error)
             }
         }
     }
@@ -99,9 +109,9 @@ final class OperationBatch: CompletionTag {
             status = GRPCStatus(StatusCode(rawValue: Int32(code.pointee.rawValue)) ?? .unknown, text)
         }
         let result = BatchResult(success: success, message: message, cancelled: (cancelledFlag?.pointee ?? 0) != 0, status: status)
-        let continuation = self.continuation
-        self.continuation = nil
-        continuation?.resume(returning: result)
+        let completion = self.completion
+        self.completion = nil
+        completion?(result)
     }
 
     deinit {

@@ -57,11 +57,15 @@ public final class ServerCall: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Posts RECV_CLOSE_ON_SERVER; called by the server before the handler starts.
+    /// Posts RECV_CLOSE_ON_SERVER; called by the server before the handler starts. The batch
+    /// keeps the call alive until the call is over.
     func watchForClose() {
-        Task {
-            let result = try? await OperationBatch([.receiveCloseOnServer]).run(on: pointer)
-            markClosed(cancelled: result.map { $0.cancelled || !$0.success } ?? true)
+        do {
+            try OperationBatch([.receiveCloseOnServer]).start(on: pointer) { [self] result in
+                markClosed(cancelled: result.cancelled || !result.success)
+            }
+        } catch {
+            markClosed(cancelled: true)
         }
     }
 
@@ -135,17 +139,19 @@ public final class ServerCall: @unchecked Sendable {
         }
         let next = pendingSends.removeFirst()
         lock.unlock()
-        Task {
-            do {
-                let result = try await OperationBatch(next.operations).run(on: pointer)
+        do {
+            // Completes on the poller thread, which only resumes the sender and starts the next
+            // queued batch (start_batch does not block).
+            try OperationBatch(next.operations).start(on: pointer) { [self] result in
                 if result.success {
                     next.done.resume()
                 } else {
                     next.done.resume(throwing: GRPCStatus(.cancelled, "the call ended before the message was sent"))
                 }
-            } catch {
-                next.done.resume(throwing: error)
+                startNextSend()
             }
+        } catch {
+            next.done.resume(throwing: error)
             startNextSend()
         }
     }
