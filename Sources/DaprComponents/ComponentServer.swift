@@ -67,12 +67,13 @@ public final class ComponentServer: @unchecked Sendable {
         async let serverStopped: Void = server.shutdown(gracePeriod: grace)
         let sessions = readSessions.removeAll()
         sessions.forEach { $0.startDraining() }
-        let deadline = ContinuousClock.now.advanced(by: grace / 2)
-        for session in sessions {
-            while session.inFlight > 0, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
+        await withTaskGroup(of: Void.self) { group in
+            for session in sessions {
+                group.addTask {
+                    await session.waitUntilAcked(timeout: grace / 2)
+                    session.end()
+                }
             }
-            session.end()
         }
         await serverStopped
         for input in inputs.removeAll() { await input.close() }

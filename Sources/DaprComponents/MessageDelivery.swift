@@ -31,6 +31,7 @@ public final class MessageDelivery: @unchecked Sendable {
     private var isEnded = false
     private var isDraining = false
     private var endWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
 
     init(send: @escaping @Sendable (ReadResponse) async throws -> Void) {
@@ -92,7 +93,14 @@ public final class MessageDelivery: @unchecked Sendable {
 
     @discardableResult
     private func resolve(_ messageID: String, with outcome: AckOutcome) -> Bool {
-        guard let entry = lock.withLock({ pending.removeValue(forKey: messageID) }) else { return false }
+        let (removed, idle): (Pending?, [CheckedContinuation<Void, Never>]) = lock.withLock {
+            let removed = pending.removeValue(forKey: messageID)
+            guard pending.isEmpty else { return (removed, []) }
+            defer { idleWaiters = [:] }
+            return (removed, Array(idleWaiters.values))
+        }
+        idle.forEach { $0.resume() }
+        guard let entry = removed else { return false }
         entry.sendAndExpire?.cancel()
         entry.continuation.resume(returning: outcome)
         return true
@@ -102,8 +110,8 @@ public final class MessageDelivery: @unchecked Sendable {
     func end() {
         let (waiting, endWaiters): ([Pending], [CheckedContinuation<Void, Never>]) = lock.withLock {
             isEnded = true
-            defer { pending = [:]; self.endWaiters = [:] }
-            return (Array(pending.values), Array(self.endWaiters.values))
+            defer { pending = [:]; self.endWaiters = [:]; idleWaiters = [:] }
+            return (Array(pending.values), Array(self.endWaiters.values) + Array(idleWaiters.values))
         }
         for entry in waiting {
             entry.sendAndExpire?.cancel()
@@ -114,18 +122,34 @@ public final class MessageDelivery: @unchecked Sendable {
 
     /// Returns when the stream has ended, or as soon as the waiting task is cancelled.
     public func waitUntilEnded() async {
+        await wait(in: \.endWaiters) { $0.isEnded }
+    }
+
+    /// Returns when no delivered message awaits its ack (or the stream ended), at most `timeout`.
+    func waitUntilAcked(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait(in: \.idleWaiters) { $0.pending.isEmpty || $0.isEnded } }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Parks the task in `waiters` unless `done` already holds; cancellation resumes it.
+    private func wait(in waiters: ReferenceWritableKeyPath<MessageDelivery, [Int: CheckedContinuation<Void, Never>]>,
+                      until done: @escaping (MessageDelivery) -> Bool) async {
         let id: Int = lock.withLock { nextWaiter += 1; return nextWaiter }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let now: Bool = lock.withLock {
-                    if isEnded || Task.isCancelled { return true }
-                    endWaiters[id] = continuation
+                    if done(self) || Task.isCancelled { return true }
+                    self[keyPath: waiters][id] = continuation
                     return false
                 }
                 if now { continuation.resume() }
             }
         } onCancel: {
-            lock.withLock { endWaiters.removeValue(forKey: id) }?.resume()
+            lock.withLock { self[keyPath: waiters].removeValue(forKey: id) }?.resume()
         }
     }
 }
