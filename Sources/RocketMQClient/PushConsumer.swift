@@ -402,17 +402,23 @@ public final class PushConsumer: Sendable {
 
     private func removeQueues(_ queues: [MessageQueue]) async {
         guard !queues.isEmpty else { return }
-        let offsets = state.withLockedValue { state -> [MessageQueue: Int64] in
+        let (offsets, busy) = state.withLockedValue { state -> ([MessageQueue: Int64], Set<MessageQueue>) in
             var offsets: [MessageQueue: Int64] = [:]
+            var busy: Set<MessageQueue> = []
             for queue in queues {
                 guard var entry = state.queues.removeValue(forKey: queue) else { continue }
                 entry.pullTask?.cancel()
                 offsets[queue] = entry.process.drop()
+                if state.deliveries.values.contains(where: { $0.queue == queue && $0.generation == entry.generation }) {
+                    busy.insert(queue)
+                }
             }
-            return offsets
+            return (offsets, busy)
         }
         await persistOffsets(offsets, force: true)
-        if configuration.orderly { await unlock(queues) }
+        // Orderly: a queue whose message the application still holds keeps its broker lock until
+        // the lock expires, so the next owner cannot overtake that message.
+        if configuration.orderly { await unlock(queues.filter { !busy.contains($0) }) }
     }
 
     private func addQueues(_ queues: [MessageQueue], subscription: Subscription) async {
