@@ -22,6 +22,7 @@ public final class LitePullConsumer: Sendable {
     private let namespace: Namespace
     private let running = NIOLockedValueBox(false)
 
+    /// Creates a reader for `group` (the default of `pull`); nothing is sent until `start()`.
     public init(
         client: ClientConfiguration, group: String, consumeFromWhere: ConsumeFromWhere = .lastOffset,
         eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -38,6 +39,7 @@ public final class LitePullConsumer: Sendable {
         self.broker = BrokerOperations(pool: pool, nameServer: nameServer, requestTimeout: client.requestTimeout, logger: logger)
     }
 
+    /// Validates the configuration and resolves the name servers.
     public func start() async throws {
         try client.validate()
         guard !defaultGroup.isEmpty else { throw RocketMQError.invalidArgument("consumer group must not be empty") }
@@ -45,6 +47,7 @@ public final class LitePullConsumer: Sendable {
         running.withLockedValue { $0 = true }
     }
 
+    /// Closes every connection; later `pull` calls fail with `.notRunning`. Idempotent.
     public func shutdown() async {
         let wasRunning = running.withLockedValue { value -> Bool in
             defer { value = false }

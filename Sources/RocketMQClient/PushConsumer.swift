@@ -66,6 +66,8 @@ public final class PushConsumer: Sendable {
     private let subscriptions: [String: Subscription]
     private let state: NIOLockedValueBox<State>
 
+    /// Creates a consumer; nothing is sent until `start()`. The connections live on `eventLoopGroup`
+    /// (the NIO singleton by default).
     public init(
         configuration: ConsumerConfiguration, eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "rocketmq.consumer")
