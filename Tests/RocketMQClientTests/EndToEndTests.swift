@@ -438,6 +438,43 @@ final class EndToEndTests: XCTestCase {
         try await strict.shutdown()
     }
 
+    func testANewGroupStartsWhereConsumeFromWhereSaysOnAQueueWithHistory() async throws {
+        let broker = try await startBroker { $0.topics = ["History": 1] }
+        let producer = try await producer(broker)
+        try await sendNumbered(producer, topic: "History", range: 0..<5)
+        // Old messages expired: the queue is no longer "young", so a new group has no stored offset.
+        try await broker.expireMessages(topic: "History", queueId: 0, before: 2)
+
+        var fromLast = consumerConfiguration(broker, clientID: "A", topic: "History", group: "FromLast")
+        fromLast.consumeFromWhere = .lastOffset
+        let last = PushConsumer(configuration: fromLast)
+        try await last.start()
+        _ = try await producer.send(OutgoingMessage(topic: "History", body: Array("fresh".utf8)))
+        var lastBodies: [String] = []
+        for await message in last.messages {
+            lastBodies.append(String(decoding: message.body, as: UTF8.self))
+            last.ack(message.handle, success: true)
+            break
+        }
+        XCTAssertEqual(lastBodies, ["fresh"], "a new group starts at the end")
+        await last.stop()
+
+        // From the first offset: offset 0 is gone, the broker answers OFFSET_MOVED and the consumer
+        // goes on from the oldest message still there.
+        let first = PushConsumer(configuration: consumerConfiguration(broker, clientID: "B", topic: "History", group: "FromFirst"))
+        try await first.start()
+        var firstOffsets: [Int64] = []
+        for await message in first.messages {
+            firstOffsets.append(message.queueOffset)
+            first.ack(message.handle, success: true)
+            if firstOffsets.count == 4 { break }
+        }
+        XCTAssertEqual(firstOffsets, [2, 3, 4, 5])
+        await first.stop()
+        await producer.shutdown()
+        try await broker.shutdown()
+    }
+
     func testAnUnreachableBrokerIsReportedAfterRetries() async throws {
         let port = try await closedPort()
         let producer = Producer(configuration: ProducerConfiguration(
