@@ -475,6 +475,33 @@ final class EndToEndTests: XCTestCase {
         try await broker.shutdown()
     }
 
+    func testOnlySubscribedTagsAreDeliveredAndTheCommitPassesTheOthers() async throws {
+        let broker = try await startBroker { $0.topics = ["Tagged": 1] }
+        for (index, tag) in ["TagA", "TagC", "TagB", "TagC"].enumerated() {
+            try await broker.publish(topic: "Tagged", body: Array("\(index)".utf8), tags: tag, properties: ["traceparent": "t\(index)"])
+        }
+        var configuration = consumerConfiguration(broker, clientID: "A", topic: "Tagged")
+        configuration.subscriptions = [Subscription(topic: "Tagged", expression: "TagA || TagB")]
+        let consumer = PushConsumer(configuration: configuration)
+        try await consumer.start()
+        var received: [ConsumedMessage] = []
+        for await message in consumer.messages {
+            received.append(message)
+            consumer.ack(message.handle, success: true)
+            if received.count == 2 { break }
+        }
+        XCTAssertEqual(received.map(\.tags), ["TagA", "TagB"])
+        XCTAssertEqual(received.map(\.subscriptionExpression), ["TagA || TagB", "TagA || TagB"])
+        XCTAssertEqual(received.first?.userProperties, ["traceparent": "t0"])
+        XCTAssertEqual(received.first?.brokerName, broker.brokerName)
+        try await eventually("the commit passes the filtered-out messages") {
+            await consumer.persistOffsets()
+            return try await broker.consumerOffset(group: "G", topic: "Tagged", queueId: 0) == 4
+        }
+        await consumer.stop()
+        try await broker.shutdown()
+    }
+
     func testAnUnreachableBrokerIsReportedAfterRetries() async throws {
         let port = try await closedPort()
         let producer = Producer(configuration: ProducerConfiguration(
