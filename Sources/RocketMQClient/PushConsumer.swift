@@ -38,6 +38,14 @@ public final class PushConsumer: Sendable {
     }
 
     private struct State {
+        /// Mutates one queue's state in place: taken out of the table while `body` runs, so its
+        /// message cache is uniquely owned and no copy-on-write copy is made per message.
+        mutating func updateQueue<Result>(_ key: MessageQueue, _ body: (inout QueueState) -> Result) -> Result? {
+            guard var entry = queues.removeValue(forKey: key) else { return nil }
+            defer { queues[key] = entry }
+            return body(&entry)
+        }
+
         var phase: Phase = .created
         var queues: [MessageQueue: QueueState] = [:]
         /// handle → delivery; leaves on ack, on consume timeout and at stop.
@@ -146,11 +154,11 @@ public final class PushConsumer: Sendable {
                 logger.debug("ack for an unknown delivery ignored", metadata: ["handle": "\(handle)"])
                 return .none
             }
-            guard var queue = state.queues[delivery.queue], queue.generation == delivery.generation else {
+            return state.updateQueue(delivery.queue) { queue -> Outcome in
+            guard queue.generation == delivery.generation else {
                 // The queue moved to another member; it will deliver the message again if need be.
                 return .none
             }
-            defer { state.queues[delivery.queue] = queue }
             if success {
                 _ = queue.process.complete(offset: delivery.offset)
                 queue.messages[delivery.offset] = nil
@@ -168,6 +176,7 @@ public final class PushConsumer: Sendable {
                 return .redeliverAt(retryAt)
             }
             return .sendBack(message, delivery.queue, delivery.generation, delayLevel: 0)
+            } ?? .none
         }
         switch outcome {
         case .none:
@@ -201,7 +210,14 @@ public final class PushConsumer: Sendable {
             return (state.queues, timers)
         }
         for timer in timers { timer.cancel() }
-        await persistOffsets(queues.mapValues { $0.process.committableOffset }, force: true)
+        // Failed messages being sent back finish first (bounded), so a message that went back to
+        // the broker is committed past instead of coming again from its queue.
+        let deadline = NIODeadline.now() + configuration.client.requestTimeout
+        while state.withLockedValue({ $0.pendingRetries }) > 0, NIODeadline.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let offsets = state.withLockedValue { $0.queues.mapValues { $0.process.committableOffset } }
+        await persistOffsets(offsets, force: true)
         if configuration.orderly { await unlock(Array(queues.keys)) }
         let addresses = await brokerAddresses()
         for address in addresses {
@@ -257,7 +273,9 @@ public final class PushConsumer: Sendable {
             var out: [ConsumedMessage] = []
             for index in 0..<keys.count where capacity > 0 {
                 let key = keys[(state.cursor + index) % keys.count]
-                guard var queue = state.queues[key] else { continue }
+                // Taken out while it changes, so its message cache is not copied (see updateQueue).
+                guard var queue = state.queues.removeValue(forKey: key) else { continue }
+                defer { state.queues[key] = queue }
                 if configuration.orderly && !queue.lock.isLocked(now: now) { continue }
                 let offsets = queue.process.takeDeliverable(now: now, orderly: configuration.orderly, limit: capacity)
                 for offset in offsets {
@@ -270,7 +288,6 @@ public final class PushConsumer: Sendable {
                         consumerGroup: configuration.group, subscriptionExpression: queue.subscription.expression))
                     capacity -= 1
                 }
-                state.queues[key] = queue
             }
             return out
         }
@@ -299,14 +316,15 @@ public final class PushConsumer: Sendable {
         }
         let retryAt = NIODeadline.now() + configuration.localRedeliveryBackoff
         state.withLockedValue { state in
-            guard var entry = state.queues[queue], entry.generation == generation else { return }
-            if sent {
-                _ = entry.process.complete(offset: message.queueOffset)
-                entry.messages[message.queueOffset] = nil
-            } else {
-                _ = entry.process.redeliver(offset: message.queueOffset, notBefore: retryAt)
+            state.updateQueue(queue) { entry in
+                guard entry.generation == generation else { return }
+                if sent {
+                    _ = entry.process.complete(offset: message.queueOffset)
+                    entry.messages[message.queueOffset] = nil
+                } else {
+                    _ = entry.process.redeliver(offset: message.queueOffset, notBefore: retryAt)
+                }
             }
-            state.queues[queue] = entry
         }
         if sent { pump() } else { schedulePump(at: retryAt) }
     }
@@ -353,7 +371,8 @@ public final class PushConsumer: Sendable {
 
     private func handle(_ result: BrokerOperations.PullResult, queue: MessageQueue, generation: UInt64, subscription: Subscription) {
         state.withLockedValue { state in
-            guard var entry = state.queues[queue], entry.generation == generation else { return }
+            state.updateQueue(queue) { entry in
+            guard entry.generation == generation else { return }
             switch result {
             case .found(let messages, let next):
                 // The broker filtered by tag hash only; filter by the exact tag (spec §2.5).
@@ -368,7 +387,7 @@ public final class PushConsumer: Sendable {
                 logger.warning("offset moved", metadata: ["queue": "\(queue)", "next": "\(next)"])
                 entry.process.moveNextPullOffset(to: next)
             }
-            state.queues[queue] = entry
+            }
         }
         pump()
     }

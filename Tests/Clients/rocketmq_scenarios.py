@@ -142,8 +142,11 @@ def scenario_fail_always(channel, cls, args):
         stream.ack(message.message_id, "always fails")
         if len(seen) == args["deliveries"]:
             break
+    # Keep the stream (and so the last failure ack) alive until the test has seen the outcome
+    # and closes our standard input.
+    print(json.dumps({"reconsume_times": seen}), flush=True)
+    sys.stdin.read()
     stream.cancel()
-    print(json.dumps({"reconsume_times": seen}))
 
 
 def scenario_overrides(channel, cls, args):

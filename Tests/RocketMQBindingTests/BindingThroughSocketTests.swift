@@ -214,4 +214,35 @@ final class BindingThroughSocketTests: XCTestCase {
         let delayed = try XCTUnwrap(read.first { $0["bodyText"] as? String == "delayed" }, "the delayed message arrived in its topic")
         XCTAssertEqual(delayed["topic"] as? String, "later")
     }
+
+    func testErrorAcksEndInTheDeadLetterQueueAfterMaxReconsumeTimes() async throws {
+        try await start()
+        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "instance": "dlq", "properties": properties(["maxReconsumeTimes": "2"]), "deliveries": 3] as [String: Any]), as: UTF8.self)
+        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
+                                      [RepositoryPaths.rocketMQScenarios, socket.path, "fail-always", arguments])
+        defer { client.kill() }
+        XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("reconsume_times") }, client.standardError)
+        XCTAssertTrue(client.standardOutput.contains("[0, 1, 2]"), client.standardOutput)
+        let deadline = Date().addingTimeInterval(20)
+        var dead: [String] = []
+        while dead.isEmpty, Date() < deadline {  // the last failure ack travels, then the send-back
+            dead = try await broker.messages(topic: "%DLQ%orders-app").map { String(decoding: $0.body, as: UTF8.self) }
+            if dead.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        client.closeInput()
+        XCTAssertTrue(client.waitForExit(timeout: 30))
+        XCTAssertEqual(dead, ["doomed"], "after maxReconsumeTimes the broker moved it to the DLQ")
+    }
+
+    func testBrokerDownIsUnavailableWithinTheRetriesAndRecoversWhenItIsBack() async throws {
+        try await start()
+        _ = try scenario("statuses", ["instance": "down", "calls": [["output", properties(["retries": "1", "sendTimeoutMs": "500"])]]])
+        try await broker.stop()
+        let down = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
+        XCTAssertEqual((down["statuses"] as? [[String]])?.first?.first, "UNAVAILABLE")
+        try await broker.restart()
+        let back = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
+        XCTAssertEqual((back["statuses"] as? [[String]])?.first?.first, "OK", "\(back)")
+    }
 }

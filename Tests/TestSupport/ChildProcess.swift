@@ -4,6 +4,7 @@ import XCTest
 /// A process started by a test: output captured, killed when the test is done with it.
 public final class ChildProcess: @unchecked Sendable {
     public let process = Process()
+    private let input = Pipe()
     private let output = Pipe()
     private let errors = Pipe()
     private let lock = NSLock()
@@ -15,6 +16,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -59,6 +61,11 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public var exitCode: Int32 { process.terminationStatus }
+
+    /// Closes the child's standard input (a "you may finish now" signal for scripts that wait on it).
+    public func closeInput() {
+        try? input.fileHandleForWriting.close()
+    }
 
     /// Polls the captured output until `predicate` holds, at most `timeout`.
     public func waitForOutput(timeout: TimeInterval, _ predicate: (String) -> Bool) -> Bool {
