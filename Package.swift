@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "dapr-rocketmq-bench",
             dependencies: [
-                "GRPCCore", "DaprProto", "RocketMQClient", "RocketMQTestBroker",
+                "GRPCCore", "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQTestBroker",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "RocketMQWireTests",
             dependencies: [
-                "RocketMQWire",
+                "RocketMQWire", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "RocketMQTestBrokerTests",
             dependencies: [
-                "RocketMQTestBroker", "RocketMQWire",
+                "RocketMQTestBroker", "RocketMQWire", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -55,8 +55,9 @@ public final class ComponentServer: @unchecked Sendable {
                 try await serveReflection(call)
             })
         }
-        try server.start(listeningOn: configuration.socket.address)
-        try configuration.socket.allowAllUsers()
+        try configuration.socket.prepareStaging()
+        try server.start(listeningOn: "unix:" + configuration.socket.stagingPath)
+        try configuration.socket.publishStaged()
         logger.info("serving Dapr bindings", metadata: ["socket": "\(configuration.socket.path)"])
     }
 

@@ -25,9 +25,6 @@ public struct ComponentSocket: Sendable, Equatable {
         path = (folder as NSString).appendingPathComponent(name + ".sock")
     }
 
-    /// The gRPC address of the socket.
-    public var address: String { "unix:" + path }
-
     public enum SocketError: Error, Equatable, CustomStringConvertible {
         case inUse(String)
         case notASocket(String)
@@ -62,9 +59,29 @@ public struct ComponentSocket: Sendable, Equatable {
         }
     }
 
-    /// Lets other users connect: daprd may run as another user (Kubernetes, shared hosts).
-    public func allowAllUsers() throws {
-        guard chmod(path, 0o666) == 0 else {
+    /// Where the server binds first: a private sub-folder (daprd skips sub-folders), so the
+    /// socket can be made connectable before it appears under its real name.
+    var stagingPath: String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return "\(folder)/.dapr-rocketmq-\(getpid())/\((path as NSString).lastPathComponent)"
+    }
+
+    func prepareStaging() throws {
+        let folder = (stagingPath as NSString).deletingLastPathComponent
+        unlink(stagingPath)
+        rmdir(folder)
+        guard mkdir(folder, 0o700) == 0 else {
+            throw SocketError.cannotPrepare(stagingPath, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Makes the staged socket connectable by every user (daprd may run as another user:
+    /// Kubernetes, shared hosts) and moves it to its real name in one step, so whoever finds
+    /// the socket can use it.
+    func publishStaged() throws {
+        let folder = (stagingPath as NSString).deletingLastPathComponent
+        defer { rmdir(folder) }
+        guard chmod(stagingPath, 0o666) == 0, rename(stagingPath, path) == 0 else {
             throw SocketError.cannotPrepare(path, reason: String(cString: strerror(errno)))
         }
     }

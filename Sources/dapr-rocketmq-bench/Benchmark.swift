@@ -1,3 +1,4 @@
+import DaprComponents
 import DaprProto
 import Foundation
 import GRPCCore
@@ -75,7 +76,7 @@ enum Benchmark {
             if component.isRunning { kill(component.processIdentifier, SIGKILL) }
             try? FileManager.default.removeItem(atPath: folder)
         }
-        while !isListening(socketPath) {
+        while !ComponentSocket.isListening(socketPath) {
             guard component.isRunning, ContinuousClock.now - launched < .seconds(10) else { fatalError("the component did not start") }
             try await Task.sleep(for: .microseconds(200))
         }
@@ -202,20 +203,6 @@ enum Benchmark {
     }
 
     static func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
-
-    static func isListening(_ path: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
-    }
 
     static func machineDescription() -> String {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?

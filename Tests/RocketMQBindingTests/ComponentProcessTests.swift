@@ -1,3 +1,4 @@
+import DaprComponents
 import Foundation
 import TestSupport
 import XCTest
@@ -38,17 +39,7 @@ final class ComponentProcessTests: XCTestCase {
     }
 
     private func isListening(_ path: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
+        ComponentSocket.isListening(path)
     }
 
     private func grpcurl(_ flags: [String], _ command: String...) throws -> (code: Int32, output: String, errors: String) {

@@ -11,6 +11,21 @@ public final class ChildProcess: @unchecked Sendable {
     private var stdoutData = Data()
     private var stderrData = Data()
     private let exited = DispatchSemaphore(value: 0)
+    private var readers: [DispatchSemaphore] = []
+
+    /// Reads `handle` to its end on a thread of its own; the returned semaphore fires at the end.
+    private static func drain(_ handle: FileHandle, _ append: @escaping (Data) -> Void) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                append(data)
+            }
+            done.signal()
+        }
+        return done
+    }
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
@@ -19,14 +34,12 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.stdoutData.append(data) }
-        }
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.stderrData.append(data) }
-        }
+        // Plain reader threads, not readability handlers: a dispatch source whose descriptor is
+        // closed under it can crash libdispatch. Each thread ends at end of file.
+        readers = [
+            Self.drain(output.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stdoutData.append(data) } },
+            Self.drain(errors.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stderrData.append(data) } },
+        ]
         process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
     }
@@ -48,14 +61,9 @@ public final class ChildProcess: @unchecked Sendable {
             return false
         }
         exited.signal()  // leave the semaphore signalled for later waits
-        // Let the readability handlers take the last bytes.
-        output.fileHandleForReading.readabilityHandler = nil
-        errors.fileHandleForReading.readabilityHandler = nil
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
-        let restErrors = errors.fileHandleForReading.readDataToEndOfFile()
-        lock.withLock {
-            stdoutData.append(rest)
-            stderrData.append(restErrors)
+        // The child is gone; its output ends once any grandchild holding the pipes is gone too.
+        for reader in readers {
+            if reader.wait(timeout: .now() + 5) == .success { reader.signal() }
         }
         return true
     }

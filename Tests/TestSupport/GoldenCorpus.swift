@@ -3,42 +3,42 @@ import XCTest
 
 /// The frames captured from a real RocketMQ 4.9.8 broker (`../shared/golden/rocketmq-4.9.8`, found
 /// relative to this repository, never by a machine path).
-enum GoldenCorpus {
-    static let directory: URL = {
+public enum GoldenCorpus {
+    public static let directory: URL = {
         var url = URL(fileURLWithPath: #filePath)
-        // Tests/RocketMQTestBrokerTests/GoldenCorpus.swift -> repository root
+        // Tests/TestSupport/GoldenCorpus.swift -> repository root
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.deletingLastPathComponent().appendingPathComponent("shared/golden/rocketmq-4.9.8")
     }()
 
-    struct Record {
-        let file: String
-        let fields: [String: Any]
+    public struct Record {
+        public let file: String
+        public let fields: [String: Any]
 
-        var seq: Int { fields["seq"] as? Int ?? -1 }
-        var name: String { "\(file)#\(seq)" }
-        var header: [String: Any] { fields["header"] as? [String: Any] ?? [:] }
-        var frame: [UInt8] { hexBytes(fields["frame_hex"] as? String ?? "") }
-        var body: [UInt8] { hexBytes(fields["body_hex"] as? String ?? "") }
-        var deliveredFrame: [UInt8]? { (fields["delivered_frame_hex"] as? String).map(hexBytes) }
-        var deliveredBody: [UInt8]? { (fields["delivered_body_hex"] as? String).map(hexBytes) }
-        var code: Int { header["code"] as? Int ?? -1 }
-        var isResponse: Bool { (fields["type"] as? String) == "response" }
-        var requestCode: Int? { fields["request_code"] as? Int }
-        var dir: String { fields["dir"] as? String ?? "" }
-        var serialize: String { fields["serialize"] as? String ?? "" }
-        var extFields: [String: String] {
+        public var seq: Int { fields["seq"] as? Int ?? -1 }
+        public var name: String { "\(file)#\(seq)" }
+        public var header: [String: Any] { fields["header"] as? [String: Any] ?? [:] }
+        public var frame: [UInt8] { hexBytes(fields["frame_hex"] as? String ?? "") }
+        public var body: [UInt8] { hexBytes(fields["body_hex"] as? String ?? "") }
+        public var deliveredFrame: [UInt8]? { (fields["delivered_frame_hex"] as? String).map(hexBytes) }
+        public var deliveredBody: [UInt8]? { (fields["delivered_body_hex"] as? String).map(hexBytes) }
+        public var code: Int { header["code"] as? Int ?? -1 }
+        public var isResponse: Bool { (fields["type"] as? String) == "response" }
+        public var requestCode: Int? { fields["request_code"] as? Int }
+        public var dir: String { fields["dir"] as? String ?? "" }
+        public var serialize: String { fields["serialize"] as? String ?? "" }
+        public var extFields: [String: String] {
             (header["extFields"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
         }
     }
 
-    static func fileNames() throws -> [String] {
+    public static func fileNames() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".jsonl") }
             .sorted()
     }
 
-    static func records(_ file: String) throws -> [Record] {
+    public static func records(_ file: String) throws -> [Record] {
         let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
         return try text.split(separator: "\n").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
@@ -47,12 +47,12 @@ enum GoldenCorpus {
         }
     }
 
-    static func allRecords() throws -> [Record] {
+    public static func allRecords() throws -> [Record] {
         try fileNames().flatMap { try records($0) }
     }
 }
 
-func hexBytes(_ hex: String) -> [UInt8] {
+public func hexBytes(_ hex: String) -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(hex.utf8.count / 2)
     var iterator = hex.utf8.makeIterator()
@@ -70,7 +70,7 @@ func hexBytes(_ hex: String) -> [UInt8] {
     return bytes
 }
 
-func hexString(_ bytes: [UInt8]) -> String {
+public func hexString(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     var out = ""
     out.reserveCapacity(bytes.count * 2)
