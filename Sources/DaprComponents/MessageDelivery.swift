@@ -22,9 +22,11 @@ public final class MessageDelivery: @unchecked Sendable {
     private let send: @Sendable (ReadResponse) async throws -> Void
     private let lock = NSLock()
     private struct Pending {
-        let continuation: CheckedContinuation<AckOutcome, Never>
-        /// Sends the message, then expires it; cancelled when the message is resolved.
-        var sendAndExpire: Task<Void, Never>?
+        /// The waiting `deliver`, once its message is on its way.
+        var continuation: CheckedContinuation<AckOutcome, Never>?
+        /// An outcome that arrived before `deliver` started waiting (an ack can beat the send's return).
+        var early: AckOutcome?
+        let expires: ContinuousClock.Instant
     }
 
     private var pending: [String: Pending] = [:]
@@ -32,6 +34,8 @@ public final class MessageDelivery: @unchecked Sendable {
     private var isDraining = false
     private var endWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    /// One task expires unacked messages for the whole stream (not a timer per message).
+    private var expirySweeper: Task<Void, Never>?
     private var nextWaiter = 0
 
     init(send: @escaping @Sendable (ReadResponse) async throws -> Void) {
@@ -49,39 +53,48 @@ public final class MessageDelivery: @unchecked Sendable {
     /// Number of messages delivered and not yet acked.
     public var inFlight: Int { lock.withLock { pending.count } }
 
-    /// Sends one message and waits for daprd's ack, at most `timeout`.
+    /// Sends one message and waits for daprd's ack, at most `timeout` (then `.timedOut`).
     public func deliver(data: [UInt8], metadata: [String: String], contentType: String, timeout: Duration) async -> AckOutcome {
         let messageID = UUID().uuidString
-        let outcome: AckOutcome = await withCheckedContinuation { continuation in
-            let accepted = lock.withLock {
-                guard !isEnded else { return false }
-                pending[messageID] = Pending(continuation: continuation)
-                return true
-            }
-            guard accepted else {
-                continuation.resume(returning: .streamEnded)
-                return
-            }
-            let task = Task {
-                do {
-                    try await send(ReadResponse(data: data, metadata: metadata, contentType: contentType, messageID: messageID))
-                } catch {
-                    resolve(messageID, with: .streamEnded)
-                    return
-                }
-                do {
-                    try await Task.sleep(for: timeout)
-                    resolve(messageID, with: .timedOut)
-                } catch {}  // cancelled: the message was resolved
-            }
-            let alreadyResolved: Bool = lock.withLock {
-                guard pending[messageID] != nil else { return true }
-                pending[messageID]?.sendAndExpire = task
-                return false
-            }
-            if alreadyResolved { task.cancel() }
+        // Registered before sending, so even an instant ack finds its entry.
+        let accepted: Bool = lock.withLock {
+            guard !isEnded else { return false }
+            pending[messageID] = Pending(expires: .now + timeout)
+            if expirySweeper == nil { expirySweeper = Task { [weak self] in await self?.sweepExpired(every: timeout / 60) } }
+            return true
         }
-        return outcome
+        guard accepted else { return .streamEnded }
+        do {
+            try await send(ReadResponse(data: data, metadata: metadata, contentType: contentType, messageID: messageID))
+        } catch {
+            resolve(messageID, with: .streamEnded)
+        }
+        return await withCheckedContinuation { continuation in
+            let early: AckOutcome? = lock.withLock {
+                guard let entry = pending[messageID] else { return .streamEnded }  // ended meanwhile
+                if let early = entry.early {
+                    pending[messageID] = nil
+                    return early
+                }
+                pending[messageID]?.continuation = continuation
+                return nil
+            }
+            if let early {
+                finishedOne()
+                continuation.resume(returning: early)
+            }
+        }
+    }
+
+    /// Resolves messages whose ack is overdue, until the stream ends.
+    private func sweepExpired(every interval: Duration) async {
+        let period = max(interval, .milliseconds(10))
+        while !ended {
+            try? await Task.sleep(for: period)
+            let now = ContinuousClock.now
+            let overdue = lock.withLock { pending.filter { $0.value.expires <= now }.map(\.key) }
+            for messageID in overdue { resolve(messageID, with: .timedOut) }
+        }
     }
 
     /// Routes one ack from daprd. Returns false for an unknown (or late) `message_id`.
@@ -93,29 +106,43 @@ public final class MessageDelivery: @unchecked Sendable {
 
     @discardableResult
     private func resolve(_ messageID: String, with outcome: AckOutcome) -> Bool {
-        let (removed, idle): (Pending?, [CheckedContinuation<Void, Never>]) = lock.withLock {
-            let removed = pending.removeValue(forKey: messageID)
-            guard pending.isEmpty else { return (removed, []) }
+        let waiting: CheckedContinuation<AckOutcome, Never>?? = lock.withLock {
+            guard let entry = pending[messageID], entry.early == nil else { return .none }  // unknown, or already resolved
+            guard let continuation = entry.continuation else {
+                pending[messageID]?.early = outcome  // `deliver` picks it up when it starts waiting
+                return .some(nil)
+            }
+            pending[messageID] = nil
+            return .some(continuation)
+        }
+        guard let waiting else { return false }
+        if let continuation = waiting {
+            finishedOne()
+            continuation.resume(returning: outcome)
+        }
+        return true
+    }
+
+    /// Wakes `waitUntilAcked` callers once nothing is pending.
+    private func finishedOne() {
+        let idle: [CheckedContinuation<Void, Never>] = lock.withLock {
+            guard pending.isEmpty else { return [] }
             defer { idleWaiters = [:] }
-            return (removed, Array(idleWaiters.values))
+            return Array(idleWaiters.values)
         }
         idle.forEach { $0.resume() }
-        guard let entry = removed else { return false }
-        entry.sendAndExpire?.cancel()
-        entry.continuation.resume(returning: outcome)
-        return true
     }
 
     /// Ends the stream: every waiting delivery returns `.streamEnded`; later ones too.
     func end() {
-        let (waiting, endWaiters): ([Pending], [CheckedContinuation<Void, Never>]) = lock.withLock {
+        let (waiting, endWaiters, sweeper): ([Pending], [CheckedContinuation<Void, Never>], Task<Void, Never>?) = lock.withLock {
             isEnded = true
-            defer { pending = [:]; self.endWaiters = [:]; idleWaiters = [:] }
-            return (Array(pending.values), Array(self.endWaiters.values) + Array(idleWaiters.values))
+            defer { pending = [:]; self.endWaiters = [:]; idleWaiters = [:]; expirySweeper = nil }
+            return (Array(pending.values), Array(self.endWaiters.values) + Array(idleWaiters.values), expirySweeper)
         }
+        sweeper?.cancel()
         for entry in waiting {
-            entry.sendAndExpire?.cancel()
-            entry.continuation.resume(returning: .streamEnded)
+            entry.continuation?.resume(returning: .streamEnded)
         }
         endWaiters.forEach { $0.resume() }
     }

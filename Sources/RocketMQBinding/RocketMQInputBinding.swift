@@ -57,7 +57,9 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
             await delivery.waitUntilEnded()
             await stopConsumer()
         }
-        await withTaskGroup(of: Void.self) { group in
+        // Discarding: a long stream delivers millions of messages, and a plain task group would
+        // keep every finished child until the stream ends.
+        await withDiscardingTaskGroup { group in
             for await message in consumer.messages {
                 // While the server drains for shutdown nothing new goes out; what is skipped
                 // stays unacknowledged, so it is not committed and comes again later.
