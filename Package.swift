@@ -93,6 +93,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fuzz targets for libFuzzer (scripts/fuzz.sh); built normally, it replays inputs.
+        .executableTarget(
+            name: "dapr-rocketmq-fuzz",
+            dependencies: ["DaprProto", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Process, folder and client helpers shared by the end-to-end tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore"]),
@@ -104,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "RocketMQWireTests",
             dependencies: [
-                "RocketMQWire", "TestSupport",
+                "RocketMQWire", "TestSupport", "dapr-rocketmq-fuzz",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
