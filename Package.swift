@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "TestSupport", "dapr-rocketmq"]
+            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
         ),
     ],
     swiftLanguageModes: [.v5]

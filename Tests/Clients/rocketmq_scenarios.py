@@ -330,6 +330,43 @@ def scenario_concurrent_streams(channel, cls, args):
     print(json.dumps({"received": results}))
 
 
+def scenario_ack_all(channel, cls, args):
+    """Init input, open Read, ack every message and print its body (flushed) as it is acked,
+    until every body of `expected` not in the file `seen` has been seen, or the stream fails."""
+    c = Component(channel, cls, args["instance"])
+    c.init("input", args["properties"])
+    already = set(open(args["seen"]).read().split()) if args.get("seen") else set()
+    wanted = set("k-%d" % i for i in range(args["expected"])) - already
+    stream = ReadStream(c)
+    try:
+        for message in stream.responses:
+            body = message.data.decode()
+            stream.ack(message.message_id)
+            print("acked " + body, flush=True)
+            wanted.discard(body)
+            if not wanted:
+                break
+    except grpc.RpcError as error:
+        print("stream-error " + error.code().name, flush=True)
+    stream.cancel()
+    print(json.dumps({"remaining": len(wanted)}), flush=True)
+
+
+def scenario_cycles(channel, cls, args):
+    """`reads` Read streams opened (until the first message) and cancelled, then `inits` re-Inits."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    c.invoke("create", b"cycle")
+    for _ in range(args["reads"]):
+        stream = ReadStream(c)
+        next(stream.responses)   # the consumer joined and delivered: the stream is fully up
+        stream.cancel()
+    for index in range(args["inits"]):
+        c.init("output" if index % 2 == 0 else "input", args["properties"])
+    print(json.dumps({"ok": True}))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)
