@@ -22,6 +22,8 @@ enum Benchmark {
         var messages = 5000
         var backlog = 100_000
         var json: String?
+        /// Soak instead of benchmark: this many minutes of moderate load, figures sampled.
+        var soakMinutes: Double?
 
         static func parse() -> Options {
             var options = Options()
@@ -33,8 +35,9 @@ enum Benchmark {
                 case "--messages": options.messages = Int(arguments.popFirst() ?? "") ?? options.messages
                 case "--backlog": options.backlog = Int(arguments.popFirst() ?? "") ?? options.backlog
                 case "--json": options.json = arguments.popFirst()
+                case "--soak-minutes": options.soakMinutes = Double(arguments.popFirst() ?? "")
                 default:
-                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH]")
+                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH] [--soak-minutes M]")
                     exit(2)
                 }
             }
@@ -89,6 +92,14 @@ enum Benchmark {
         let channel = ClientChannel(target: "unix:" + socketPath)
         let properties = ["topics": "bench", "nameServer": nameServer, "consumerGroup": "bench-app"]
         _ = try await unary(channel, output + "Init", BindingInitRequest(properties: properties).encoded(), instance: "bench")
+        if let minutes = options.soakMinutes {
+            try await soak(minutes: minutes, channel: channel, nameServer: nameServer, figures: figures)
+            kill(component.processIdentifier, SIGTERM)
+            component.waitUntilExit()
+            await channel.close()
+            try? await broker?.shutdown()
+            return
+        }
 
         // The empty floor: Ping through the same socket.
         for concurrency in [1, 16, 64] {
@@ -171,6 +182,41 @@ enum Benchmark {
         if let path = options.json { try report.json().write(to: URL(fileURLWithPath: path)) }
     }
 
+    /// Moderate load (4 concurrent creates, one Read stream acking everything) for `minutes`,
+    /// printing RSS, threads and open descriptors of the component every 30 s.
+    static func soak(minutes: Double, channel: ClientChannel, nameServer: String, figures: ProcessFigures) async throws {
+        let soakProperties = ["topics": "soak", "nameServer": nameServer, "consumerGroup": "soak-app", "consumeFromWhere": "first"]
+        _ = try await unary(channel, output + "Init", BindingInitRequest(properties: soakProperties).encoded(), instance: "soak")
+        _ = try await unary(channel, input + "Init", BindingInitRequest(properties: soakProperties).encoded(), instance: "soak")
+        let end = ContinuousClock.now + .seconds(minutes * 60)
+        let counters = SoakCounters()
+        let stream = ReadStream(channel: channel, instance: "soak")
+        let reader = Task {
+            while ContinuousClock.now < end, (try? await stream.next()) != nil { counters.received() }
+        }
+        let invoke = InvokeRequest(data: [UInt8](repeating: 0x61, count: 1024), operation: "create").encoded()
+        let writers = (0..<4).map { _ in
+            Task {
+                while ContinuousClock.now < end {
+                    if (try? await unary(channel, output + "Invoke", invoke, instance: "soak")) != nil { counters.sent() } else { counters.failed() }
+                    try? await Task.sleep(for: .milliseconds(2))  // moderate, not maximal, load
+                }
+            }
+        }
+        print("minute  sent      received  failed  rss_mib  threads  fds")
+        let start = ContinuousClock.now
+        while ContinuousClock.now < end {
+            try await Task.sleep(for: .seconds(30))
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(figures.pid)/fd").count) ?? -1
+            let (sent, received, failed) = counters.snapshot
+            print(String(format: "%6.1f  %8d  %8d  %6d  %7.1f  %7d  %3d", seconds(ContinuousClock.now - start) / 60, sent, received, failed,
+                         Double(figures.residentKiB) / 1024, figures.threads, fds))
+        }
+        for writer in writers { await writer.value }
+        stream.cancel()
+        reader.cancel()
+    }
+
     static func unary(_ channel: ClientChannel, _ method: String, _ request: [UInt8], instance: String) async throws -> [UInt8] {
         try await channel.makeCall(method, metadata: [instanceHeader: instance], timeout: .seconds(30)).unary(request)
     }
@@ -247,4 +293,13 @@ final class ReadStream: @unchecked Sendable {
         acks.finish()
         call.cancel()
     }
+}
+
+final class SoakCounters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts = (sent: 0, received: 0, failed: 0)
+    func sent() { lock.withLock { counts.sent += 1 } }
+    func received() { lock.withLock { counts.received += 1 } }
+    func failed() { lock.withLock { counts.failed += 1 } }
+    var snapshot: (Int, Int, Int) { lock.withLock { (counts.sent, counts.received, counts.failed) } }
 }
