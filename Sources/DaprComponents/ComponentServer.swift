@@ -115,8 +115,7 @@ public final class ComponentServer: @unchecked Sendable {
         let input = "/\(Self.inputService)/", output = "/\(Self.outputService)/"
 
         try unary(output + "Init", BindingInitRequest.self) { [self] instance, request in
-            let component = factory.makeOutputBinding(instance: instance)
-            try await initialize(component, in: outputs, instance: instance) { try await component.initialize(metadata: request.properties) }
+            try await initialize(factory.makeOutputBinding(instance: instance), in: outputs, instance: instance, metadata: request.properties) { $0 }
             return EmptyMessage()
         }
         try unary(output + "ListOperations", EmptyMessage.self) { [self] instance, _ in
@@ -133,9 +132,8 @@ public final class ComponentServer: @unchecked Sendable {
             return EmptyMessage()
         }
         try unary(input + "Init", BindingInitRequest.self) { [self] instance, request in
-            let component = factory.makeInputBinding(instance: instance)
             readSessions.replace(instance, with: nil)?.end()
-            try await initialize(component, in: inputs, instance: instance) { try await component.initialize(metadata: request.properties) }
+            try await initialize(factory.makeInputBinding(instance: instance), in: inputs, instance: instance, metadata: request.properties) { $0 }
             return EmptyMessage()
         }
         try unary(input + "Ping", EmptyMessage.self) { [self] instance, _ in
@@ -158,27 +156,24 @@ public final class ComponentServer: @unchecked Sendable {
 
     /// Replaces the instance only once the new one initialised; the old one is closed first so
     /// the two never hold the same consumer group or client id at once.
+    /// `lifecycle` views a direction's component as a `BindingComponent` (the registries hold
+    /// existentials, which a generic constraint cannot take).
     private func initialize<Component>(
-        _ component: Component, in registry: InstanceRegistry<Component>, instance: String,
-        _ initialize: () async throws -> Void
+        _ component: Component, in registry: InstanceRegistry<Component>, instance: String, metadata: [String: String],
+        lifecycle: (Component) -> any BindingComponent
     ) async throws {
         if let old = registry.replace(instance, with: nil) {
             logger.info("re-initialising instance", metadata: ["instance": "\(instance)"])
-            await closeComponent(old)
+            await lifecycle(old).close()
         }
         do {
-            try await initialize()
+            try await lifecycle(component).initialize(metadata: metadata)
         } catch {
-            await closeComponent(component)
+            await lifecycle(component).close()
             throw error
         }
-        if let raced = registry.replace(instance, with: component) { await closeComponent(raced) }
-        logger.info("instance initialised", metadata: ["instance": "\(instance)", "type": "\(Component.self)"])
-    }
-
-    private func closeComponent<Component>(_ component: Component) async {
-        if let input = component as? InputBindingComponent { await input.close() }
-        if let output = component as? OutputBindingComponent { await output.close() }
+        if let raced = registry.replace(instance, with: component) { await lifecycle(raced).close() }
+        logger.info("instance initialised", metadata: ["instance": "\(instance)", "type": "\(type(of: component))"])
     }
 
     /// One `InputBinding/Read` stream: the component delivers, daprd acks (in any order).

@@ -11,7 +11,7 @@ struct BindingEnvironment: Sendable {
 
     func parseMetadata(_ properties: [String: String], logger: Logger) throws -> BindingMetadata {
         let metadata = try BindingMetadata(properties: properties, defaultNameServers: demoNameServer.map { [$0] })
-        if metadata.nameServers == demoNameServer.map({ [$0] }), properties.keys.allSatisfy({ $0.lowercased() != "nameserver" }) {
+        if metadata.usesDefaultNameServers {
             logger.warning("no nameServer in the component metadata: using the IN-MEMORY TEST BROKER started by --demo-broker; messages are not durable")
         }
         switch metadata.accessProtocol {

@@ -13,6 +13,8 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
 
     public var subscriptions: [Subscription]
     public var nameServers: [String]
+    /// True when `nameServers` came from the demo default, not from the metadata.
+    public var usesDefaultNameServers = false
     public var nameServerDomain: String?
     public var endpoint: String?
     public var accessProtocol: AccessProtocol
@@ -74,6 +76,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
                 throw ComponentError.invalidArgument("field nameServer: missing; give name server addresses as host:port separated by , or ; (or set nameServerDomain)")
             }
             nameServers = defaultNameServers
+            usesDefaultNameServers = true
         }
 
         if let group = value("consumerGroup") {
