@@ -118,9 +118,11 @@ final class RemotingChannelHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // Bad bytes (frame too large, broken header): the stream cannot be resynchronised, so the
-        // connection goes, and with it every request waiting on it.
+        // connection goes, and with it every request waiting on it. An I/O error (the peer reset
+        // the connection) is a closed connection, not a protocol violation.
         logger.warning("closing connection", metadata: ["address": "\(address)", "error": "\(error)"])
-        failAll(RocketMQError.protocolViolation("\(address): \(error)"))
+        let badBytes = error is RemotingDecodingError || error is ByteToMessageDecoderError
+        failAll(badBytes ? RocketMQError.protocolViolation("\(address): \(error)") : RocketMQError.connectionClosed(address: address))
         context.close(promise: nil)
     }
 
