@@ -16,6 +16,9 @@ import RocketMQClient
 public final class RocketMQInputBinding: InputBindingComponent, Sendable {
     /// How long daprd may take to ack one message before it counts as failed.
     static let consumeTimeout: Duration = .seconds(15 * 60)
+    /// daprd's gRPC client keeps grpc-go's default receive limit (4 MiB) and stops reading the
+    /// whole stream when one message exceeds it, so no ReadResponse may be larger.
+    static let daprdMaxReceiveMessageSize = 4 * 1024 * 1024
 
     private let instance: String
     private let environment: BindingEnvironment
@@ -73,7 +76,17 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
 
     private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer, metadata: BindingMetadata) async {
         let contentType = message.properties["content-type"] ?? metadata.contentType ?? ""
-        let outcome = await delivery.deliver(data: message.body, metadata: message.deliveryMetadata(), contentType: contentType,
+        let deliveryMetadata = message.deliveryMetadata()
+        let size = Self.encodedSizeBound(body: message.body.count, metadata: deliveryMetadata, contentType: contentType)
+        guard size <= Self.daprdMaxReceiveMessageSize else {
+            // Delivering it would break daprd's stream for every later message; it goes back to
+            // the broker as failed instead (and to the dead-letter queue after maxReconsumeTimes).
+            logger.error("message too large for daprd's 4 MiB gRPC limit; not delivered, sent back", metadata: [
+                "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(size)"])
+            consumer.ack(message.handle, success: false)
+            return
+        }
+        let outcome = await delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
                                              timeout: Self.consumeTimeout)
         switch outcome {
         case .success:
@@ -87,6 +100,13 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
         case .streamEnded:
             break  // left unacknowledged: not committed, delivered again on the next stream
         }
+    }
+
+    /// An upper bound of the encoded ReadResponse: each field's key and length prefix take at most
+    /// 11 bytes; the message id is a 36-character UUID.
+    static func encodedSizeBound(body: Int, metadata: [String: String], contentType: String) -> Int {
+        let entries = metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 3 * 11 }
+        return body + 11 + entries + contentType.utf8.count + 11 + 36 + 11
     }
 
     /// Starts a push consumer, retrying with back-off while the name server or broker cannot be

@@ -367,6 +367,25 @@ def scenario_cycles(channel, cls, args):
     print(json.dumps({"ok": True}))
 
 
+def scenario_oversize_delivery(channel, cls, args):
+    """A message too big for a 4 MiB gRPC receive limit (grpcio's default, like daprd's) followed
+    by a small one: the stream must stay healthy and deliver the small one."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    c.invoke("create", b"x" * args["size"])
+    c.invoke("create", b"small")
+    stream = ReadStream(c)
+    try:
+        message = next(stream.responses)
+        stream.ack(message.message_id)
+        print(json.dumps({"first": message.data[:16].decode(), "first_size": len(message.data)}), flush=True)
+    except grpc.RpcError as error:
+        print(json.dumps({"error": error.code().name}), flush=True)
+    sys.stdin.read()  # the test closes our input once it has seen the large message go back
+    stream.cancel()
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)

@@ -245,4 +245,25 @@ final class BindingThroughSocketTests: XCTestCase {
         let back = try scenario("statuses", ["instance": "down", "calls": [["create", [:]]]])
         XCTAssertEqual((back["statuses"] as? [[String]])?.first?.first, "OK", "\(back)")
     }
+
+    func testAMessageTooLargeForDaprdIsSentBackNotDeliveredAndTheStreamLives() async throws {
+        try await start()
+        // Within RocketMQ's 4 MiB body limit, but with its metadata over daprd's 4 MiB gRPC limit.
+        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "instance": "big", "properties": properties(), "size": 4 * 1024 * 1024 - 64] as [String: Any]), as: UTF8.self)
+        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
+                                      [RepositoryPaths.rocketMQScenarios, socket.path, "oversize-delivery", arguments])
+        defer { client.kill() }
+        XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("first") }, client.standardError)
+        XCTAssertTrue(client.standardOutput.contains(#""first": "small""#), client.standardOutput)
+        let deadline = Date().addingTimeInterval(20)
+        var retried = 0
+        while retried == 0, Date() < deadline {  // the stream stays open meanwhile
+            retried = try await broker.messages(topic: "%RETRY%orders-app").count
+            if retried == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        client.closeInput()
+        XCTAssertTrue(client.waitForExit(timeout: 30))
+        XCTAssertEqual(retried, 1, "the large message went back to the broker, not lost")
+    }
 }
