@@ -7,6 +7,12 @@ import RocketMQClient
 /// The `read` operation (component.md §3): pull on demand from the committed offsets, commit past
 /// what is returned (at-most-once for this operation), return the messages as JSON.
 struct LitePullRead {
+    /// daprd receives the answer with grpc-go's default 4 MiB limit. Each body appears in the JSON
+    /// as base64 (4/3) and, when it is text, once more as text: 2.4 times its size at most, so
+    /// 1.6 MiB of bodies keeps the answer under 4 MiB. What is not taken stays uncommitted for
+    /// the next read (a single larger message is still returned, so reads never get stuck).
+    static let bodyBudget = 1_600 * 1024
+
     var request: InvokeRequest
     var metadata: BindingMetadata
     var consumer: LitePullConsumer
@@ -27,7 +33,8 @@ struct LitePullRead {
 
         let messages: [ConsumedMessage]
         do {
-            messages = try await consumer.pull(subscriptions, maxMessages: maxMessages, wait: .milliseconds(Int64(waitMillis)), group: group)
+            messages = try await consumer.pull(subscriptions, maxMessages: maxMessages, wait: .milliseconds(Int64(waitMillis)),
+                                               group: group, maxBodyBytes: Self.bodyBudget)
         } catch {
             throw componentError(error, "reading \(subscriptions.map(\.topic).joined(separator: ",")) as group \(group)")
         }

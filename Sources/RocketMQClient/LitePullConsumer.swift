@@ -63,8 +63,12 @@ public final class LitePullConsumer: Sendable {
     /// - Parameters:
     ///   - wait: when nothing is there, how long to long-poll for new messages (zero: return at once).
     ///   - group: the consumer group; the default one when nil.
+    ///   - maxBodyBytes: stop taking messages once their bodies would pass this many bytes (the first
+    ///     message is always taken, so a read always makes progress); what is not taken is not
+    ///     committed.
     public func pull(
-        _ subscriptions: [Subscription], maxMessages: Int, wait: TimeAmount = .zero, group: String? = nil
+        _ subscriptions: [Subscription], maxMessages: Int, wait: TimeAmount = .zero, group: String? = nil,
+        maxBodyBytes: Int = .max
     ) async throws -> [ConsumedMessage] {
         guard running.withLockedValue({ $0 }) else { throw RocketMQError.notRunning }
         guard (1...1024).contains(maxMessages) else {
@@ -89,6 +93,7 @@ public final class LitePullConsumer: Sendable {
         let start = offsets
 
         var taken: [(StoredMessage, MessageQueue, Subscription)] = []
+        var takenBytes = 0
         // A first pass without waiting, then (if empty) one long-polling pass over every queue that
         // ends with the first answer carrying messages: the other holds are left to expire, and
         // their queues are not committed, so nothing they might return is lost.
@@ -118,12 +123,16 @@ public final class LitePullConsumer: Sendable {
                     let subscription = queues.first { $0.0 == queue }!.1
                     var nextOffset = next
                     for message in messages {
-                        if taken.count >= maxMessages {
+                        let overBudget = !taken.isEmpty && takenBytes + message.body.count > maxBodyBytes
+                        if taken.count >= maxMessages || overBudget {
                             // Not returned: the commit stops before it.
                             nextOffset = min(nextOffset, message.queueOffset)
                             break
                         }
-                        if subscription.matches(tag: message.tags) { taken.append((message, queue, subscription)) }
+                        if subscription.matches(tag: message.tags) {
+                            taken.append((message, queue, subscription))
+                            takenBytes += message.body.count
+                        }
                     }
                     offsets[queue] = nextOffset
                 case .success(.noNewMessages(let next)), .success(.offsetMoved(let next)):

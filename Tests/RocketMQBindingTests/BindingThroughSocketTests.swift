@@ -266,4 +266,17 @@ final class BindingThroughSocketTests: XCTestCase {
         XCTAssertTrue(client.waitForExit(timeout: 30))
         XCTAssertEqual(retried, 1, "the large message went back to the broker, not lost")
     }
+
+    func testReadAnswersStayWithinDaprdsLimitAndLeaveTheRestForTheNextRead() async throws {
+        try await start()
+        for index in 0..<6 {  // 6 × 600 KiB: more than one answer can carry under 4 MiB
+            try await broker.publish(topic: "orders", queueId: Int32(index % 2), body: Array(repeating: UInt8(ascii: "a") + UInt8(index), count: 600 * 1024))
+        }
+        let result = try scenario("overrides", ["instance": "budget", "properties": properties(), "creates": [[String: String]](),
+                                                "read_topics": ["orders", "orders", "orders", "orders"]])
+        let read = try XCTUnwrap(result["read"] as? [[String: Any]])
+        let bodies = read.compactMap { ($0["bodyText"] as? String)?.first }
+        XCTAssertEqual(bodies.count, 6, "every message came back once across the reads")
+        XCTAssertEqual(Set(bodies), Set((0..<6).map { Character(UnicodeScalar(UInt8(ascii: "a") + UInt8($0))) }))
+    }
 }
