@@ -386,6 +386,30 @@ def scenario_oversize_delivery(channel, cls, args):
     stream.cancel()
 
 
+def scenario_orderly(channel, cls, args):
+    """Messages with one sharding key, consumed with consumeOrderly; the first delivery of
+    `fail` is failed. Reports the delivery sequence."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    for index in range(args["count"]):
+        c.invoke("create", ("o-%d" % index).encode(), {"rocketmq-shardingkey": "user-1"})
+    stream = ReadStream(c)
+    order, failed = [], False
+    for message in stream.responses:
+        body = message.data.decode()
+        order.append(body)
+        if body == args["fail"] and not failed:
+            failed = True
+            stream.ack(message.message_id, "fail once")
+        else:
+            stream.ack(message.message_id)
+        if len(order) == args["count"] + 1:
+            break
+    stream.cancel()
+    print(json.dumps({"order": order}))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)

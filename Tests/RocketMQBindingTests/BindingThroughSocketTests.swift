@@ -279,4 +279,12 @@ final class BindingThroughSocketTests: XCTestCase {
         XCTAssertEqual(bodies.count, 6, "every message came back once across the reads")
         XCTAssertEqual(Set(bodies), Set((0..<6).map { Character(UnicodeScalar(UInt8(ascii: "a") + UInt8($0))) }))
     }
+
+    func testOrderlyConsumptionKeepsTheOrderOfOneShardingKey() async throws {
+        try await start()
+        let result = try scenario("orderly", ["instance": "orderly", "properties": properties(["consumeOrderly": "true"]),
+                                              "count": 12, "fail": "o-5"])
+        // The failed message comes again in place, before anything after it.
+        XCTAssertEqual(result["order"] as? [String], (0...5).map { "o-\($0)" } + (5..<12).map { "o-\($0)" })
+    }
 }
