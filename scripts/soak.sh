@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-dependencies.sh
-swift build -c release --product dapr-rocketmq
-swift build -c release --product dapr-rocketmq-bench
+swift build -c release --static-swift-stdlib --product dapr-rocketmq
+swift build -c release --static-swift-stdlib --product dapr-rocketmq-bench
 exec .build/release/dapr-rocketmq-bench --soak-minutes "${1:-30}"
