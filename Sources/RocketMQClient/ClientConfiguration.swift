@@ -1,4 +1,5 @@
 import NIOCore
+import RocketMQWire
 
 /// ACL credentials (spec §6): every request is signed with them.
 public struct Credentials: Sendable, Equatable {
@@ -131,20 +132,16 @@ public struct Subscription: Sendable, Equatable, Hashable {
         self.expression = trimmed.isEmpty ? "*" : trimmed
     }
 
-    /// The tags of the expression; empty means all.
-    public var tags: Set<String> {
-        guard expression != "*" else { return [] }
-        return Set(expression.split(separator: "||").map { $0.trimmed() }
-            .filter { !$0.isEmpty })
+    /// The expression parsed as the heartbeat sends it (Java `FilterAPI.buildSubscriptionData`).
+    private var subscriptionData: SubscriptionData {
+        SubscriptionData.tagExpression(topic: topic, expression: expression, subVersion: 0)
     }
 
+    /// The tags of the expression; empty means all.
+    public var tags: Set<String> { Set(subscriptionData.tagsSet) }
+
     /// Client-side re-filter (spec §2.5): the broker compared only tag hash codes.
-    public func matches(tag: String?) -> Bool {
-        let tags = self.tags
-        if tags.isEmpty { return true }
-        guard let tag else { return false }
-        return tags.contains(tag)
-    }
+    public func matches(tag: String?) -> Bool { subscriptionData.matches(tag: tag) }
 }
 
 /// Push-consumer settings.

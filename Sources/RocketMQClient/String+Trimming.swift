@@ -1,4 +1,4 @@
-// Small string helpers, so the module does not need Foundation for two functions.
+// A small string helper, so the module does not need Foundation for one function.
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs and line breaks.
     func trimmed() -> String {
@@ -8,31 +8,5 @@ extension StringProtocol {
             return ""
         }
         return String(self[first...last])
-    }
-
-    /// Split on a multi-character separator (`"||"`), keeping empty pieces.
-    func split(separator: String) -> [String] {
-        var pieces: [String] = []
-        var rest = Substring(self)
-        while let range = rest.range(of: separator) {
-            pieces.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        pieces.append(String(rest))
-        return pieces
-    }
-}
-
-extension Substring {
-    fileprivate func range(of needle: String) -> Range<Index>? {
-        guard !needle.isEmpty else { return nil }
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(needle) {
-                return index..<self.index(index, offsetBy: needle.count)
-            }
-            index = self.index(after: index)
-        }
-        return nil
     }
 }
