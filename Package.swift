@@ -2,6 +2,7 @@
 // dapr-rocketmq: a Dapr pluggable component (input and output binding) for Apache RocketMQ.
 // Module story, from the C libraries up: CGRPCCore → GRPCCore → DaprProtoC → DaprProto →
 // DaprComponents (the pluggable-component server) · CZlib → RocketMQWire → RocketMQClient ·
+// RocketMQHTTP (the HTTP access protocol) ·
 // RocketMQTestBroker (test double) · RocketMQBinding → dapr-rocketmq (the executable).
 import PackageDescription
 
@@ -17,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
     ],
     targets: [
         // The gRPC C core; GRPCCore is its only door.
@@ -56,21 +59,35 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The RocketMQ HTTP access protocol (accessProto: http): signing, XML bodies, the client.
+        .target(
+            name: "RocketMQHTTP",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // An in-memory name server + broker speaking the real wire format: a test double, used by
         // the tests, the benchmark and the embedded demo default, never when a name server is set.
+        // Beside it, an in-memory server of the HTTP access protocol, for the tests only.
         .target(
             name: "RocketMQTestBroker",
             dependencies: [
-                "RocketMQWire",
+                "RocketMQWire", "RocketMQHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "RocketMQBinding",
             dependencies: [
-                "DaprComponents", "DaprProto", "RocketMQClient",
+                "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,8 +149,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "RocketMQHTTPTests",
+            dependencies: ["RocketMQHTTP", "RocketMQTestBroker", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
+            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
         ),
     ],
     swiftLanguageModes: [.v5]
