@@ -3,7 +3,7 @@ import RocketMQHTTP
 import XCTest
 
 /// The worked example and test vectors of mq-http.md §7, byte for byte.
-final class SpecVectorTests: XCTestCase {
+final class MQHTTPSpecVectorTests: XCTestCase {
     let signer = MQHTTPSigner(accessKey: "LTAI5tExampleAK", secretKey: "ExampleSecret123")
     let date = "Thu, 07 Mar 2024 18:49:58 GMT"
     let version = [(name: "x-mq-version", value: "2015-06-06")]
