@@ -14,12 +14,8 @@ struct BindingEnvironment: Sendable {
         if metadata.usesDefaultNameServers {
             logger.warning("no nameServer in the component metadata: using the IN-MEMORY TEST BROKER started by --demo-broker; messages are not durable")
         }
-        switch metadata.accessProtocol {
-        case .tcp: break
-        case .tcpCgo:
+        if metadata.accessProtocol == .tcpCgo {
             logger.info("accessProto tcp-cgo is served by the native remoting client (there is no C++ client here)")
-        case .http:
-            throw ComponentError(.unimplemented, "field accessProto: http (the RocketMQ HTTP access protocol) is not supported yet; use tcp")
         }
         if metadata.consumerGroupWasDefaulted {
             logger.warning("no consumerGroup set: using DEFAULT_CONSUMER; a dedicated group per application is recommended")

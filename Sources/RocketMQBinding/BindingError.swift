@@ -1,7 +1,8 @@
 import DaprComponents
 import RocketMQClient
+import RocketMQHTTP
 
-/// The one place where client errors become component errors (and so gRPC statuses).
+/// The one place where client errors (remoting and HTTP) become component errors (and so gRPC statuses).
 /// `context` names what was being done ("send to topic orders") so the message says it.
 func componentError(_ error: Error, _ context: String) -> ComponentError {
     switch error {
@@ -29,6 +30,25 @@ func componentError(_ error: Error, _ context: String) -> ComponentError {
             case 1, 14: return ComponentError(.unavailable, message)            // SYSTEM_ERROR, SERVICE_NOT_AVAILABLE
             case 23, 24, 25, 26: return ComponentError(.failedPrecondition, message)  // subscription problems
             default: return ComponentError(.internal, message)
+            }
+        }
+    case let error as MQHTTPError:
+        let message = "\(context): \(error)"
+        switch error {
+        case .invalidEndpoint: return ComponentError(.invalidArgument, "\(context): field endpoint: \(error)")
+        case .invalidMessage: return ComponentError(.invalidArgument, message)
+        case .transport, .malformedResponse: return ComponentError(.unavailable, message)
+        case .service(let status, let code, _, _):
+            if error.isPermissionDenied { return ComponentError(.permissionDenied, message) }
+            switch code {
+            case "TopicNotExist": return ComponentError(.notFound, message)
+            case "QpsLimitExceeded": return ComponentError(.resourceExhausted, message)
+            case "InvalidDateHeader":  // this machine's clock is off from the service's
+                return ComponentError(.failedPrecondition, message)
+            default:
+                if error.isRetryable { return ComponentError(.unavailable, message) }  // 5xx and codes to retry
+                if status == 400 { return ComponentError(.invalidArgument, message) }
+                return ComponentError(.internal, message)
             }
         }
     case is CancellationError:

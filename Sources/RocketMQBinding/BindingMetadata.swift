@@ -1,6 +1,7 @@
 import DaprComponents
 import Foundation
 import RocketMQClient
+import RocketMQHTTP
 
 /// The component metadata of one instance (component.md §2), parsed and validated.
 ///
@@ -42,7 +43,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
     /// Fields and their defaults, as the README documents them.
     public static let defaults: [(field: String, value: String)] = [
         ("accessProto", "tcp"), ("consumerGroup", defaultConsumerGroup), ("producerGroup", defaultProducerGroup),
-        ("consumerBatchSize", "32"), ("consumerThreadNums", "20"), ("retries", "3"), ("consumeFromWhere", "last"),
+        ("consumerBatchSize", "32 (16 with accessProto http)"), ("consumerThreadNums", "20"), ("retries", "3"), ("consumeFromWhere", "last"),
         ("consumeTimestamp", "30 minutes before start"), ("maxReconsumeTimes", "16"), ("consumeOrderly", "false"),
         ("sendTimeoutMs", "3000"),
     ]
@@ -90,7 +91,10 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         producerGroup = value("producerGroup") ?? Self.defaultProducerGroup
         try Self.validateGroup("producerGroup", producerGroup)
 
-        consumerBatchSize = try Self.integer("consumerBatchSize", value("consumerBatchSize"), default: 32, range: 1...1024)
+        // The HTTP access protocol hands out at most 16 messages per poll.
+        consumerBatchSize = accessProtocol == .http
+            ? try Self.integer("consumerBatchSize", value("consumerBatchSize"), default: 16, range: 1...16)
+            : try Self.integer("consumerBatchSize", value("consumerBatchSize"), default: 32, range: 1...1024)
         consumerThreadNums = try Self.integer("consumerThreadNums", value("consumerThreadNums"), default: 20, range: 1...1000)
         retries = try Self.integer("retries", value("retries"), default: 3, range: 0...100)
         maxReconsumeTimes = try Self.integer("maxReconsumeTimes", value("maxReconsumeTimes"), default: 16, range: 0...1000)
@@ -128,8 +132,18 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         }
         contentType = value("contentType")
 
-        if accessProtocol == .http, endpoint == nil {
-            throw ComponentError.invalidArgument("field endpoint: missing; accessProto http needs the HTTP endpoint of the service")
+        if accessProtocol == .http {
+            guard let endpoint else {
+                throw ComponentError.invalidArgument("field endpoint: missing; accessProto http needs the HTTP endpoint of the service, such as http://<account>.mqrest.<region>.aliyuncs.com")
+            }
+            do {
+                try MQHTTPClient.validateEndpoint(endpoint)
+            } catch {
+                throw ComponentError.invalidArgument("field endpoint: \(error)")
+            }
+            guard accessKey != nil, secretKey != nil else {
+                throw ComponentError.invalidArgument("fields accessKey and secretKey: missing; accessProto http signs every request with them")
+            }
         }
     }
 

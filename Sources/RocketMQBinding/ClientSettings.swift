@@ -1,5 +1,6 @@
 import NIOCore
 import RocketMQClient
+import RocketMQHTTP
 
 /// Client configuration derived from the component metadata: one place that turns
 /// `BindingMetadata` into the RocketMQ client's settings.
@@ -27,5 +28,13 @@ extension BindingMetadata {
             subscriptions: subscriptions,
             pullBatchSize: consumerBatchSize, maxInFlight: consumerThreadNums, consumeFromWhere: consumeFromWhere,
             maxReconsumeTimes: maxReconsumeTimes, orderly: consumeOrderly)
+    }
+}
+
+extension BindingMetadata {
+    /// The HTTP access protocol's settings (metadata validation made sure endpoint and keys are set).
+    func httpConfiguration() -> MQHTTPConfiguration {
+        MQHTTPConfiguration(endpoint: endpoint ?? "", accessKey: accessKey ?? "", secretKey: secretKey ?? "",
+                            instance: instanceID, securityToken: securityToken)
     }
 }

@@ -1,4 +1,5 @@
 import DaprComponents
+import DaprProto
 import Foundation
 import RocketMQClient
 
@@ -7,7 +8,7 @@ struct CreateRequest {
     /// Request keys the binding reads; every other key becomes a user property.
     static let reservedKeys: Set<String> = [
         "topics", "rocketmq-topic", "tags", "rocketmq-tag", "keys", "rocketmq-key",
-        "rocketmq-shardingkey", "delaylevel", "rocketmq-delay-level",
+        "rocketmq-shardingkey", "delaylevel", "rocketmq-delay-level", "startdelivertime",
     ]
     /// RocketMQ's own property names (spec §4.2): a user property must not overwrite them.
     static let systemProperties: Set<String> = [
@@ -20,7 +21,12 @@ struct CreateRequest {
         "INNER_MULTI_QUEUE_OFFSET", "SHARDING_KEY", "TIMER_DELIVER_MS", "__transactionId__",
     ]
 
+    /// RocketMQ's delay levels 1...18, in seconds.
+    static let delayLevelSeconds: [Int64] = [1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200]
+
     var messages: [OutgoingMessage]
+    /// `startDeliverTime` (epoch ms): scheduled delivery, for the HTTP access protocol.
+    var startDeliverTime: Int64?
 
     init(data: [UInt8], metadata: [String: String], component: BindingMetadata) throws {
         var lowered: [String: String] = [:]
@@ -39,6 +45,15 @@ struct CreateRequest {
                 throw BindingMetadata.invalid("delayLevel", text, "a delay level from 1 (1 s) to 18 (2 h)")
             }
             delayLevel = level
+        }
+        if let text = first("startdelivertime") {
+            guard let millis = Int64(text), millis > 0 else {
+                throw BindingMetadata.invalid("startDeliverTime", text, "epoch milliseconds of the delivery time")
+            }
+            guard delayLevel == nil else {
+                throw ComponentError.invalidArgument("request metadata startDeliverTime and delayLevel: give one or the other")
+            }
+            startDeliverTime = millis
         }
 
         var properties: [String: String] = [:]
@@ -72,5 +87,14 @@ struct CreateRequest {
             OutgoingMessage(topic: $0.topic, body: data, tags: $0.tag, keys: keys, properties: properties,
                             delayLevel: delayLevel, shardingKey: shardingKey)
         }
+    }
+}
+
+extension CreateRequest {
+    /// The answer of `create`: a JSON array with one object per message sent, the first object
+    /// also as the response metadata.
+    static func response(_ described: [[String: String]]) throws -> InvokeResponse {
+        let body = try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys])
+        return InvokeResponse(data: [UInt8](body), metadata: described.first ?? [:], contentType: "application/json")
     }
 }

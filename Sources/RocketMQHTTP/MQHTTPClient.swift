@@ -11,13 +11,16 @@ public struct MQHTTPConfiguration: Sendable {
     public var secretKey: String
     /// Sent as `ns` on every request when set.
     public var instance: String?
+    /// An STS token, sent unsigned as `security-token` when set (the SDK's rule).
+    public var securityToken: String?
     /// Longer than the longest poll (30 s), as the Go SDK's 35 s.
     public var requestTimeout: Duration
     /// Answers larger than this are refused before they are read whole.
     public var maxResponseBytes: Int
 
-    public init(endpoint: String, accessKey: String, secretKey: String, instance: String?,
+    public init(endpoint: String, accessKey: String, secretKey: String, instance: String?, securityToken: String? = nil,
                 requestTimeout: Duration = .seconds(35), maxResponseBytes: Int = 64 * 1024 * 1024) {
+        self.securityToken = securityToken
         self.endpoint = endpoint
         self.accessKey = accessKey
         self.secretKey = secretKey
@@ -51,6 +54,11 @@ public final class MQHTTPClient: Sendable {
             self.base = base
             self.path = path
         }
+    }
+
+    /// Throws `invalidEndpoint` unless `text` is an http(s) URL with a host and no query.
+    public static func validateEndpoint(_ text: String) throws(MQHTTPError) {
+        _ = try Endpoint(text)
     }
 
     public let configuration: MQHTTPConfiguration
@@ -139,6 +147,7 @@ public final class MQHTTPClient: Sendable {
         request.headers.add(name: MQHTTPSigner.versionHeader, value: MQHTTPSigner.protocolVersion)
         request.headers.add(name: "Authorization", value: signer.authorization(of: stringToSign))
         request.headers.add(name: "User-Agent", value: "dapr-rocketmq")
+        if let token = configuration.securityToken { request.headers.add(name: "security-token", value: token) }
         if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
 
         let answer: Answer

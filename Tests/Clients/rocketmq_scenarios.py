@@ -72,6 +72,18 @@ class ReadStream:
             self.queue.append(request)
             self.cond.notify()
 
+    def finish(self):
+        """Half-close after the queued acks and wait for the server to end the stream, so every
+        ack sent has been handled (messages delivered meanwhile stay unacked)."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify()
+        try:
+            for _ in self.responses:
+                pass
+        except grpc.RpcError:
+            pass
+
     def cancel(self):
         with self.cond:
             self.closed = True
@@ -196,7 +208,7 @@ def scenario_consume(channel, cls, args):
         if len(succeeded) == count or time.time() > deadline:
             break
     published.join()
-    stream.cancel()
+    stream.finish() if args.get("finish") else stream.cancel()
     print(json.dumps({"distinct_succeeded": len(succeeded), "error_acks": error_acks, "retried_deliveries": retried,
                       "deliveries": deliveries, "duplicates_after_success": duplicates_after_success,
                       "missing": sorted(set("m-%d" % i for i in range(count)) - succeeded)[:20]}))
@@ -408,6 +420,34 @@ def scenario_orderly(channel, cls, args):
             break
     stream.cancel()
     print(json.dumps({"order": order}))
+
+
+def scenario_http_roundtrip(channel, cls, args):
+    """accessProto http: create a text message with metadata, Read it and ack; then create a
+    second one, fail its first delivery, and ack it when it comes again after its invisibility time."""
+    c = Component(channel, cls, args["instance"])
+    props = args["properties"]
+    c.init("output", props)
+    c.init("input", props)
+    body = args["body"].encode()
+    answer = c.invoke("create", body, {"rocketmq-tag": "tagA", "rocketmq-key": "k1", "traceparent": "00-trace-01",
+                                       "color": "red", "rocketmq-shardingkey": "user-1"})
+    stream = ReadStream(c)
+    first = next(stream.responses)
+    stream.ack(first.message_id)
+    c.invoke("create", b"fail-once")
+    failed = next(stream.responses)
+    stream.ack(failed.message_id, "app failed")
+    again = next(stream.responses)
+    stream.ack(again.message_id)
+    c.invoke("create", b"last")
+    last = next(stream.responses)
+    stream.ack(last.message_id)
+    stream.finish()
+    print(json.dumps({"create_metadata": dict(answer.metadata), "create_data": json.loads(answer.data),
+                      "same_bytes": first.data == body, "metadata": dict(first.metadata), "content_type": first.content_type,
+                      "failed": failed.data.decode(), "failed_metadata": dict(failed.metadata),
+                      "again": again.data.decode(), "again_metadata": dict(again.metadata), "last": last.data.decode()}))
 
 
 def main():

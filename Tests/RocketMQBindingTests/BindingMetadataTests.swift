@@ -97,6 +97,28 @@ final class BindingMetadataTests: XCTestCase {
         assertInvalid(["topics": "t", "accessProto": "http"], mentions: ["endpoint", "missing"])
     }
 
+    func testHTTPAccessNeedsAnEndpointURLAndBothKeysAndPollsAtMostSixteen() throws {
+        let http = ["topics": "t", "accessProto": "http", "endpoint": "http://123.mqrest.cn-hangzhou.aliyuncs.com",
+                    "accessKey": "ak", "secretKey": "sk", "instanceId": "MQ_INST_1"]
+        func with(_ key: String, _ value: String?) -> [String: String] {
+            var properties = http
+            properties[key] = value
+            return properties
+        }
+        let metadata = try parse(http)
+        XCTAssertEqual(metadata.accessProtocol, .http)
+        XCTAssertEqual(metadata.consumerBatchSize, 16, "the protocol hands out at most 16 per poll")
+        XCTAssertEqual(metadata.nameServers, [], "no name server is needed")
+        XCTAssertEqual(try parse(with("consumerBatchSize", "3")).consumerBatchSize, 3)
+        assertInvalid(with("consumerBatchSize", "17"), mentions: ["consumerBatchSize", "\"17\"", "1 to 16"])
+        assertInvalid(with("endpoint", nil), mentions: ["endpoint", "missing"])
+        assertInvalid(with("endpoint", "mqrest.example.com"), mentions: ["endpoint", "mqrest.example.com", "http:// or https://"])
+        assertInvalid(with("endpoint", "ftp://host"), mentions: ["endpoint", "ftp://host"])
+        assertInvalid(with("endpoint", "http://host/?a=1"), mentions: ["endpoint", "query"])
+        assertInvalid(with("accessKey", nil).merging(["secretKey": ""]) { $1 }, mentions: ["accessKey", "secretKey", "missing"])
+        assertInvalid(with("secretKey", nil), mentions: ["accessKey", "secretKey"])
+    }
+
     func testSecretsNeverAppearInMessagesOrDescriptions() throws {
         let secret = "s3cr3t-value-xyz"
         XCTAssertThrowsError(try parse(["topics": "t", "nameServer": "a:1", "secretKey": secret])) { error in

@@ -1,5 +1,6 @@
 import DaprComponents
 import Foundation
+import RocketMQTestBroker
 import TestSupport
 import XCTest
 
@@ -73,6 +74,31 @@ final class ComponentProcessTests: XCTestCase {
         }
         let ping = try grpcurl(["-H", "x-component-instance: named"], "dapr.proto.components.v1.OutputBinding/Ping")
         XCTAssertEqual(ping.code, 0, ping.errors)
+    }
+
+    func testGrpcurlDrivesTheHTTPAccessProtocolThroughTheBinary() async throws {
+        let service = MQHTTPTestServer(credentials: ["grpcurl-ak": "grpcurl-sk"])
+        try await service.start()
+        service.createTopic("http-topic")
+        addTeardownBlock { await service.shutdown() }
+        let process = try launch([])
+        waitUntilServing(process)
+        let properties = #"{"metadata":{"properties":{"accessProto":"http","endpoint":"\#(service.endpoint)","accessKey":"grpcurl-ak","secretKey":"grpcurl-sk","topics":"http-topic","consumerGroup":"GID_grpcurl"}}}"#
+        let initialised = try grpcurl(["-d", properties], "dapr.proto.components.v1.OutputBinding/Init")
+        XCTAssertEqual(initialised.code, 0, initialised.errors)
+        let created = try grpcurl(["-d", #"{"operation":"create","data":"aGk=","metadata":{"rocketmq-tag":"t1"}}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertEqual(created.code, 0, created.errors)
+        XCTAssertTrue(created.output.contains(#""bodyMD5""#), created.output)
+        XCTAssertEqual(service.messages(topic: "http-topic").map(\.body), ["hi"])
+        let read = try grpcurl(["-d", #"{"operation":"read"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertEqual(read.code, 0, read.errors)
+        let answer = try XCTUnwrap(read.output.range(of: #""data": ""#).map { read.output[$0.upperBound...].prefix { $0 != "\"" } })
+        let messages = try XCTUnwrap(JSONSerialization.jsonObject(with: try XCTUnwrap(Data(base64Encoded: String(answer)))) as? [[String: Any]])
+        XCTAssertEqual(messages.map { $0["bodyText"] as? String }, ["hi"])
+        XCTAssertEqual(messages.first?["tags"] as? String, "t1")
+        let wrong = properties.replacingOccurrences(of: "grpcurl-sk", with: "not-the-secret")
+        let refused = try grpcurl(["-d", wrong], "dapr.proto.components.v1.InputBinding/Init")
+        XCTAssertTrue(refused.errors.contains("PermissionDenied"), refused.errors)
     }
 
     func testDaprdSequenceFromPythonAgainstTheBinary() throws {

@@ -1,0 +1,48 @@
+import DaprComponents
+import Logging
+import RocketMQHTTP
+
+/// What the HTTP input and output share: retries with back-off and the Init/Ping probe.
+enum HTTPAccess {
+    /// A receipt handle no message has: acking it proves the endpoint answers and accepts the
+    /// signature without touching any message (the service answers `ReceiptHandleError`).
+    static let probeHandle = "dapr-rocketmq-probe"
+
+    /// Runs `body`, again after 100 ms, 200 ms, … while it fails with a retryable error, at most
+    /// `retries` more times.
+    static func withRetries<Result>(_ retries: Int, logger: Logger, _ what: String, _ body: () async throws -> Result) async throws -> Result {
+        var backoff: Duration = .milliseconds(100)
+        for attempt in 0... {
+            do {
+                return try await body()
+            } catch let error as MQHTTPError where error.isRetryable && attempt < retries {
+                logger.debug("\(what) failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(backoff)"])
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+        fatalError("unreachable: the loop returns or throws")
+    }
+
+    /// Proves the endpoint answers and accepts the credentials, for every topic. Refused
+    /// credentials, an unreachable endpoint or an unreadable answer fail; a topic the service
+    /// does not know yet is only a warning (as a topic without a route on the tcp path).
+    static func probe(_ client: MQHTTPClient, _ metadata: BindingMetadata, logger: Logger) async throws {
+        for subscription in metadata.subscriptions {
+            do {
+                _ = try await withRetries(metadata.retries, logger: logger, "probing the endpoint") {
+                    try await client.ack(topic: subscription.topic, group: metadata.consumerGroup, handles: [probeHandle])
+                }
+            } catch let error as MQHTTPError {
+                guard case .service(_, let code, _, _) = error, !error.isPermissionDenied else {
+                    throw componentError(error, "reaching the HTTP endpoint \(metadata.endpoint ?? "") for topic \(subscription.topic)")
+                }
+                if code == "TopicNotExist" {
+                    logger.warning("the service does not know the topic", metadata: ["topic": "\(subscription.topic)"])
+                } else {
+                    logger.debug("probe answered", metadata: ["topic": "\(subscription.topic)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import DaprComponents
+import DaprProto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RocketMQClient
+
+/// The input side over the remoting protocol (`accessProto: tcp`). Each Read stream runs one push
+/// consumer: it joins the group when the stream opens and leaves it when the stream ends. An error
+/// ack (or no ack within the consume timeout) sends the message back through the retry topic
+/// (then the DLQ after `maxReconsumeTimes`); a message still unacked when the stream ends is not
+/// committed and comes again on the next stream.
+final class RemotingInput: InputTransport {
+    private let metadata: BindingMetadata
+    private let environment: BindingEnvironment
+    private let logger: Logger
+
+    private init(metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) {
+        self.metadata = metadata
+        self.environment = environment
+        self.logger = logger
+    }
+
+    static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> RemotingInput {
+        try await environment.probeNameServers(metadata, logger: logger)
+        return RemotingInput(metadata: metadata, environment: environment, logger: logger)
+    }
+
+    func read(_ delivery: MessageDelivery) async throws {
+        guard let consumer = await startConsumer(until: delivery) else { return }
+        // The consumer is stopped exactly once: by the stream's end (which finishes `messages` and
+        // so the loop below), or after the loop if the consumer finished first.
+        let stopping = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        let stopConsumer = {
+            let task = stopping.withLockedValue { task in
+                if task == nil { task = Task { await consumer.stop() } }
+                return task!
+            }
+            await task.value
+        }
+        Task {
+            await delivery.waitUntilEnded()
+            await stopConsumer()
+        }
+        // Discarding: a long stream delivers millions of messages, and a plain task group would
+        // keep every finished child until the stream ends.
+        await withDiscardingTaskGroup { group in
+            for await message in consumer.messages {
+                // While the server drains for shutdown nothing new goes out; what is skipped
+                // stays unacknowledged, so it is not committed and comes again later.
+                guard !delivery.draining else { continue }
+                group.addTask { await self.deliver(message, through: delivery, consumer: consumer) }
+            }
+        }
+        await stopConsumer()
+        logger.info("consumer left the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
+    }
+
+    private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer) async {
+        let contentType = message.properties["content-type"] ?? metadata.contentType ?? ""
+        let deliveryMetadata = message.deliveryMetadata()
+        let size = RocketMQInputBinding.encodedSizeBound(body: message.body.count, metadata: deliveryMetadata, contentType: contentType)
+        guard size <= RocketMQInputBinding.daprdMaxReceiveMessageSize else {
+            // Delivering it would break daprd's stream for every later message; it goes back to
+            // the broker as failed instead (and to the dead-letter queue after maxReconsumeTimes).
+            logger.error("message too large for daprd's 4 MiB gRPC limit; not delivered, sent back", metadata: [
+                "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(size)"])
+            consumer.ack(message.handle, success: false)
+            return
+        }
+        let outcome = await delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
+                                             timeout: RocketMQInputBinding.consumeTimeout)
+        switch outcome {
+        case .success:
+            consumer.ack(message.handle, success: true)
+        case .failure(let reason):
+            logger.debug("application failed a message; it goes back for redelivery", metadata: ["msgId": "\(message.messageID)", "reason": "\(reason)"])
+            consumer.ack(message.handle, success: false)
+        case .timedOut:
+            logger.warning("no ack within the consume timeout; the message goes back for redelivery", metadata: ["msgId": "\(message.messageID)"])
+            consumer.ack(message.handle, success: false)
+        case .streamEnded:
+            break  // left unacknowledged: not committed, delivered again on the next stream
+        }
+    }
+
+    /// Starts a push consumer, retrying with back-off while the name server or broker cannot be
+    /// reached (the stream stays open, so consumption begins once they are back). Nil when the
+    /// stream ended first.
+    private func startConsumer(until delivery: MessageDelivery) async -> PushConsumer? {
+        var backoff: Duration = .milliseconds(200)
+        while !delivery.draining {
+            let consumer = PushConsumer(configuration: metadata.consumerConfiguration(), logger: logger)
+            do {
+                try await consumer.start()
+                logger.info("consumer joined the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
+                return consumer
+            } catch {
+                await consumer.stop()
+                logger.warning("cannot start consuming yet; retrying", metadata: ["error": "\(componentError(error, "starting the consumer"))", "retryIn": "\(backoff)"])
+            }
+            await delivery.pause(for: backoff)
+            backoff = min(backoff * 2, .seconds(10))
+        }
+        return nil
+    }
+
+    func ping() async throws {
+        try await environment.probeNameServers(metadata, logger: logger)
+    }
+
+    func close() async {}
+}
