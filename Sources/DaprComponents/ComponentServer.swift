@@ -180,29 +180,28 @@ public final class ComponentServer: @unchecked Sendable {
     private func serveRead(_ call: ServerCall) async throws {
         let instance = instanceName(call)
         guard let component = inputs[instance] else { throw notInitialised(instance, "InputBinding") }
-        let delivery = MessageDelivery(send: { try await call.send($0.encoded()) })
+        let delivery = MessageDelivery(send: { call.send($0.encoded(), completion: $1) })
         if let previous = readSessions.replace(instance, with: delivery) {
             logger.info("a new Read stream replaces the running one", metadata: ["instance": "\(instance)"])
             previous.end()
         }
         call.onCancel { delivery.end() }
         let malformedAck = LockedFlag()
-        let acks = Task { [logger] in
-            while let bytes = try? await call.receiveMessage() {
-                guard let ack = try? ReadRequest(decoding: bytes) else {
-                    logger.error("malformed ReadRequest; ending the stream", metadata: ["instance": "\(instance)"])
-                    malformedAck.set()
-                    break
-                }
-                if !delivery.acknowledge(ack) {
-                    logger.warning("ack for an unknown message id ignored", metadata: ["instance": "\(instance)", "message_id": "\(ack.messageID)"])
-                }
+        // Acks are routed as they arrive, on the poller thread: decoding one and resuming the
+        // delivery that waits for it is all there is to do (no task switch per ack).
+        call.receiveMessages { [logger] bytes in
+            guard let bytes, !malformedAck.isSet else { return delivery.end() }
+            guard let ack = try? ReadRequest(decoding: bytes) else {
+                logger.error("malformed ReadRequest; ending the stream", metadata: ["instance": "\(instance)"])
+                malformedAck.set()
+                return delivery.end()
             }
-            delivery.end()
+            if !delivery.acknowledge(ack) {
+                logger.warning("ack for an unknown message id ignored", metadata: ["instance": "\(instance)", "message_id": "\(ack.messageID)"])
+            }
         }
         defer {
             delivery.end()
-            acks.cancel()
             readSessions.remove(instance) { $0 === delivery }
         }
         logger.info("Read stream opened", metadata: ["instance": "\(instance)"])

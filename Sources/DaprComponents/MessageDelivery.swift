@@ -19,7 +19,7 @@ public enum AckOutcome: Sendable, Equatable {
 /// timeout or when the stream ends — the table always empties. Acks may come in any order.
 /// Thread-safe: `deliver` may be called from many tasks at once.
 public final class MessageDelivery: @unchecked Sendable {
-    private let send: @Sendable (ReadResponse) async throws -> Void
+    private let send: @Sendable (ReadResponse, @escaping @Sendable (Bool) -> Void) -> Void
     private let lock = NSLock()
     private struct Pending {
         /// The waiting `deliver`, once its message is on its way.
@@ -38,7 +38,8 @@ public final class MessageDelivery: @unchecked Sendable {
     private var expirySweeper: Task<Void, Never>?
     private var nextWaiter = 0
 
-    init(send: @escaping @Sendable (ReadResponse) async throws -> Void) {
+    /// `send` starts sending one message without waiting and calls back with whether it went out.
+    init(send: @escaping @Sendable (ReadResponse, _ sent: @escaping @Sendable (Bool) -> Void) -> Void) {
         self.send = send
     }
 
@@ -64,10 +65,9 @@ public final class MessageDelivery: @unchecked Sendable {
             return true
         }
         guard accepted else { return .streamEnded }
-        do {
-            try await send(ReadResponse(data: data, metadata: metadata, contentType: contentType, messageID: messageID))
-        } catch {
-            resolve(messageID, with: .streamEnded)
+        // Not awaited: the ack is what the delivery waits for; a send that fails ends it.
+        send(ReadResponse(data: data, metadata: metadata, contentType: contentType, messageID: messageID)) { [weak self] sent in
+            if !sent { self?.resolve(messageID, with: .streamEnded) }
         }
         return await withCheckedContinuation { continuation in
             let early: AckOutcome? = lock.withLock {

@@ -139,7 +139,7 @@ public final class Server: @unchecked Sendable {
                 millisecondsToDeadline: cgrpc_milliseconds_until(details.pointee.deadline))
             logger.debug("unknown method", metadata: ["method": "\(path)"])
             serverCall.watchForClose()
-            Task { await serverCall.finish(with: GRPCStatus(.unimplemented, "unknown method \(path)")) }
+            serverCall.finish(with: GRPCStatus(.unimplemented, "unknown method \(path)"))
         }
         let pointer = tag.retainedPointer()
         let error = grpc_server_request_call(
@@ -175,7 +175,7 @@ public final class Server: @unchecked Sendable {
                 status = GRPCStatus(.internal, "internal error")
             }
             if !call.isCancelled {
-                await call.finish(with: status, lastMessage: status.code == .ok ? response : nil)
+                call.finish(with: status, lastMessage: status.code == .ok ? response : nil)
             }
         }
         call.onCancel { task.cancel() }

@@ -23,9 +23,7 @@ public final class ServerCall: @unchecked Sendable {
     private var cancelled = false
     private var closed = false
     private var cancelHandlers: [@Sendable () -> Void] = []
-    private var initialMetadataSent = false
-    private var sendInFlight = false
-    private var pendingSends: [(operations: [Operation], done: CheckedContinuation<Void, Error>)] = []
+    private var streams: CallStreams!  // set once in init, before the call is shared
 
     init(taking pointer: OpaquePointer, method: String, metadata: Metadata, millisecondsToDeadline: Int64) {
         self.pointer = pointer
@@ -33,6 +31,7 @@ public final class ServerCall: @unchecked Sendable {
         self.metadata = metadata
         self.deadline = millisecondsToDeadline == Int64.max
             ? nil : ContinuousClock.now.advanced(by: .milliseconds(millisecondsToDeadline))
+        streams = CallStreams(call: pointer, owner: self)
     }
 
     deinit {
@@ -93,17 +92,41 @@ public final class ServerCall: @unchecked Sendable {
         return result.message
     }
 
+    /// Receives every request message, one receive outstanding at a time, calling `handler` on
+    /// the poller thread for each and once with nil when the client has finished sending or the
+    /// call ended. `handler` must not block: it hands the message on (a stream of acks resolves
+    /// waiting deliveries), which spares a task switch per message.
+    public func receiveMessages(_ handler: @escaping @Sendable ([UInt8]?) -> Void) {
+        streams.receiveAll(handler)
+    }
+
     /// Sends one response message (with the response headers before the first one).
     public func send(_ message: [UInt8]) async throws {
-        try await enqueueSend { headersSent in
-            headersSent ? [.sendMessage(message)] : [.sendInitialMetadata(Metadata()), .sendMessage(message)]
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+            send(message) { sent in
+                if sent {
+                    done.resume()
+                } else {
+                    done.resume(throwing: GRPCStatus(.cancelled, "the call ended before the message was sent"))
+                }
+            }
         }
     }
 
-    /// Ends the call: an optional last message and the status, in one batch.
-    func finish(with status: GRPCStatus, lastMessage: [UInt8]? = nil) async {
-        try? await enqueueSend { headersSent in
-            var operations: [Operation] = headersSent ? [] : [.sendInitialMetadata(Metadata())]
+    /// Queues one response message without waiting for it: `completion` runs on the poller
+    /// thread (it must not block) with true once the message went out, false if the call ended
+    /// first. Messages go out in the order they were queued.
+    public func send(_ message: [UInt8], completion: @escaping @Sendable (Bool) -> Void) {
+        streams.send(completion) { first in
+            first ? [.sendInitialMetadata(Metadata()), .sendMessage(message)] : [.sendMessage(message)]
+        }
+    }
+
+    /// Ends the call: an optional last message and the status, in one batch, queued after the
+    /// messages before it. Nothing waits for it: the batch keeps the call alive until it is done.
+    func finish(with status: GRPCStatus, lastMessage: [UInt8]? = nil) {
+        streams.send({ _ in }) { first in
+            var operations: [Operation] = first ? [.sendInitialMetadata(Metadata())] : []
             if let lastMessage { operations.append(.sendMessage(lastMessage)) }
             operations.append(.sendStatusFromServer(status, trailers: Metadata()))
             return operations
@@ -114,45 +137,5 @@ public final class ServerCall: @unchecked Sendable {
     public func cancel(with status: GRPCStatus) {
         _ = grpc_call_cancel_with_status(
             pointer, grpc_status_code(rawValue: status.code.rawValue), status.message, nil)
-    }
-
-    /// Queues a send batch; `makeOperations` learns whether headers already went out.
-    private func enqueueSend(_ makeOperations: (Bool) -> [Operation]) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
-            lock.lock()
-            let operations = makeOperations(initialMetadataSent)
-            initialMetadataSent = true
-            pendingSends.append((operations, done))
-            let startNow = !sendInFlight
-            sendInFlight = true
-            lock.unlock()
-            if startNow { startNextSend() }
-        }
-    }
-
-    private func startNextSend() {
-        lock.lock()
-        guard !pendingSends.isEmpty else {
-            sendInFlight = false
-            lock.unlock()
-            return
-        }
-        let next = pendingSends.removeFirst()
-        lock.unlock()
-        do {
-            // Completes on the poller thread, which only resumes the sender and starts the next
-            // queued batch (start_batch does not block).
-            try OperationBatch(next.operations).start(on: pointer) { [self] result in
-                if result.success {
-                    next.done.resume()
-                } else {
-                    next.done.resume(throwing: GRPCStatus(.cancelled, "the call ended before the message was sent"))
-                }
-                startNextSend()
-            }
-        } catch {
-            next.done.resume(throwing: error)
-            startNextSend()
-        }
     }
 }

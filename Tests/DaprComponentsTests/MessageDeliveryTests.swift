@@ -17,8 +17,9 @@ final class MessageDeliveryTests: XCTestCase {
         let sent = Sent()
         final class Reference: @unchecked Sendable { weak var delivery: MessageDelivery? }
         let reference = Reference()
-        let delivery = MessageDelivery { message in
+        let delivery = MessageDelivery { message, done in
             sent.append(message)
+            defer { done(true) }
             // daprd may answer before the send returns: the ack must still find its message.
             if message.data == [2] { reference.delivery?.acknowledge(ReadRequest(messageID: message.messageID, responseError: "app failed")) }
         }
@@ -36,7 +37,7 @@ final class MessageDeliveryTests: XCTestCase {
     }
 
     func testUnackedMessagesTimeOutAndTheStreamEndReleasesTheRest() async {
-        let delivery = MessageDelivery { _ in }
+        let delivery = MessageDelivery { _, done in done(true) }
         let timedOut = await delivery.deliver(data: [], metadata: [:], contentType: "", timeout: .milliseconds(50))
         XCTAssertEqual(timedOut, .timedOut)
         async let waiting = delivery.deliver(data: [], metadata: [:], contentType: "", timeout: .seconds(60))
@@ -50,8 +51,7 @@ final class MessageDeliveryTests: XCTestCase {
     }
 
     func testAFailedSendEndsThatDeliveryOnly() async {
-        struct Broken: Error {}
-        let delivery = MessageDelivery { _ in throw Broken() }
+        let delivery = MessageDelivery { _, done in done(false) }
         let outcome = await delivery.deliver(data: [], metadata: [:], contentType: "", timeout: .seconds(60))
         XCTAssertEqual(outcome, .streamEnded)
         XCTAssertEqual(delivery.inFlight, 0)

@@ -1,0 +1,76 @@
+import CGRPCCore
+import Foundation
+
+/// The message streams of one call, for servers and clients alike, within the core's rule of at
+/// most one outstanding send and one outstanding receive: sends are queued and start one at a
+/// time in order; receives run as a loop that posts the next one when the last completes.
+/// Completions run on the poller thread, so what they call must not block.
+///
+/// The call pointer is borrowed: each running batch's completion keeps `owner` (the object that
+/// owns the `grpc_call`) alive, so the pointer stays valid while batches run.
+final class CallStreams: @unchecked Sendable {
+    private let call: OpaquePointer  // grpc_call*, borrowed from `owner`
+    private unowned(unsafe) let owner: AnyObject
+    private let lock = NSLock()
+    private var firstSendQueued = false
+    private var sendInFlight = false
+    private var pendingSends: [(operations: [Operation], done: @Sendable (Bool) -> Void)] = []
+
+    init(call: OpaquePointer, owner: AnyObject) {
+        self.call = call
+        self.owner = owner
+    }
+
+    /// Queues a send batch; `makeOperations` learns whether this is the call's first send (the
+    /// server puts its response headers in that one). `done` gets whether the batch succeeded.
+    func send(_ done: @escaping @Sendable (Bool) -> Void, _ makeOperations: (_ first: Bool) -> [Operation]) {
+        lock.lock()
+        let operations = makeOperations(!firstSendQueued)
+        firstSendQueued = true
+        pendingSends.append((operations, done))
+        let startNow = !sendInFlight
+        sendInFlight = true
+        lock.unlock()
+        if startNow { startNextSend() }
+    }
+
+    private func startNextSend() {
+        lock.lock()
+        guard !pendingSends.isEmpty else {
+            sendInFlight = false
+            lock.unlock()
+            return
+        }
+        let next = pendingSends.removeFirst()
+        lock.unlock()
+        let owner = self.owner
+        do {
+            try OperationBatch(next.operations).start(on: call) { [self] result in
+                withExtendedLifetime(owner) {
+                    next.done(result.success)
+                    startNextSend()
+                }
+            }
+        } catch {
+            next.done(false)
+            startNextSend()
+        }
+    }
+
+    /// Receives every message, calling `handler` for each and once with nil when the peer has
+    /// finished sending or the call ended.
+    func receiveAll(_ handler: @escaping @Sendable ([UInt8]?) -> Void) {
+        let owner = self.owner
+        do {
+            try OperationBatch([.receiveMessage]).start(on: call) { [self] result in
+                withExtendedLifetime(owner) {
+                    guard result.success, let message = result.message else { return handler(nil) }
+                    handler(message)
+                    receiveAll(handler)
+                }
+            }
+        } catch {
+            handler(nil)
+        }
+    }
+}
