@@ -20,14 +20,24 @@ public final class ClientChannel: @unchecked Sendable {
         queue.startPolling(name: "grpc-client-queue")
     }
 
-    /// Starts a call of `method` (`/package.Service/Method`); `timeout` nil for none.
+    /// One request, one response (or the failing status, thrown), as a single batch: the call's
+    /// headers, message, half-close and every receive complete together, so the caller resumes once.
+    public func unary(_ method: String, _ request: [UInt8], metadata: Metadata = Metadata(), timeout: Duration? = nil) async throws -> [UInt8] {
+        let call = ClientCall(taking: createCall(method, timeout: timeout), channel: self, metadata: nil)
+        return try await call.unary(request, metadata: metadata)
+    }
+
+    /// Starts a streaming call of `method` (`/package.Service/Method`); `timeout` nil for none.
     public func makeCall(_ method: String, metadata: Metadata = Metadata(), timeout: Duration? = nil) -> ClientCall {
+        ClientCall(taking: createCall(method, timeout: timeout), channel: self, metadata: metadata)
+    }
+
+    private func createCall(_ method: String, timeout: Duration?) -> OpaquePointer {
         let milliseconds = timeout.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
         let methodSlice = grpc_slice_from_copied_string(method)
         defer { grpc_slice_unref(methodSlice) }
-        let call = grpc_channel_create_call(pointer, nil, cgrpc_propagate_defaults(), queue.pointer, methodSlice, nil,
-                                            cgrpc_deadline_in(milliseconds), nil)!
-        return ClientCall(taking: call, channel: self, metadata: metadata)
+        return grpc_channel_create_call(pointer, nil, cgrpc_propagate_defaults(), queue.pointer, methodSlice, nil,
+                                        cgrpc_deadline_in(milliseconds), nil)!
     }
 
     /// Destroys the channel and stops its poller; call after every call has completed. Idempotent.
@@ -48,10 +58,14 @@ public final class ClientCall: @unchecked Sendable {
     private let pointer: OpaquePointer  // grpc_call*, one reference owned
     private let channel: ClientChannel  // keeps the channel alive while the call lives
     private let finalStatus = OneShotValue<GRPCStatus>()
+    private var streams: CallStreams!  // set once in init, before the call is shared
 
-    init(taking pointer: OpaquePointer, channel: ClientChannel, metadata: Metadata) {
+    /// `metadata` nil: a unary call, whose one batch carries the headers and the status.
+    init(taking pointer: OpaquePointer, channel: ClientChannel, metadata: Metadata?) {
         self.pointer = pointer
         self.channel = channel
+        streams = CallStreams(call: pointer, owner: self)
+        guard let metadata else { return }
         // Headers go out and the status is awaited from the start, so a failure is always seen.
         let batch = OperationBatch([.sendInitialMetadata(metadata), .receiveInitialMetadata, .receiveStatusOnClient])
         do {
@@ -67,10 +81,13 @@ public final class ClientCall: @unchecked Sendable {
         grpc_call_unref(pointer)
     }
 
-    /// One request, one response (or the failing status, thrown).
-    public func unary(_ request: [UInt8]) async throws -> [UInt8] {
-        let result = try await OperationBatch([.sendMessage(request), .sendCloseFromClient, .receiveMessage]).run(on: pointer)
-        let status = await finalStatus.value
+    fileprivate func unary(_ request: [UInt8], metadata: Metadata) async throws -> [UInt8] {
+        let result = try await OperationBatch([
+            .sendInitialMetadata(metadata), .sendMessage(request), .sendCloseFromClient,
+            .receiveInitialMetadata, .receiveMessage, .receiveStatusOnClient,
+        ]).run(on: pointer)
+        let status = result.status ?? GRPCStatus(.unknown, "the call ended without a status")
+        finalStatus.set(status)
         guard status.code == .ok, let message = result.message else { throw status }
         return message
     }
@@ -78,6 +95,18 @@ public final class ClientCall: @unchecked Sendable {
     public func send(_ message: [UInt8]) async throws {
         let result = try await OperationBatch([.sendMessage(message)]).run(on: pointer)
         if !result.success { throw await finalStatus.value }
+    }
+
+    /// Queues a message without waiting; `completion` (on the poller thread, must not block) gets
+    /// whether it went out. Do not mix with the async `send` on one call.
+    public func send(_ message: [UInt8], completion: @escaping @Sendable (Bool) -> Void) {
+        streams.send(completion) { _ in [.sendMessage(message)] }
+    }
+
+    /// Receives every response message, calling `handler` on the poller thread (it must not
+    /// block) for each and once with nil at the end. Do not mix with `receive` on one call.
+    public func receiveMessages(_ handler: @escaping @Sendable ([UInt8]?) -> Void) {
+        streams.receiveAll(handler)
     }
 
     /// The next response message; nil once the server has finished.

@@ -24,6 +24,10 @@ enum Benchmark {
         var json: String?
         /// Soak instead of benchmark: this many minutes of moderate load, figures sampled.
         var soakMinutes: Double?
+        /// Subsets, for profiling one case.
+        var concurrencies = [1, 16, 64]
+        var sizes = [128, 1024, 16 * 1024]
+        var read = true
 
         static func parse() -> Options {
             var options = Options()
@@ -36,12 +40,20 @@ enum Benchmark {
                 case "--backlog": options.backlog = Int(arguments.popFirst() ?? "") ?? options.backlog
                 case "--json": options.json = arguments.popFirst()
                 case "--soak-minutes": options.soakMinutes = Double(arguments.popFirst() ?? "")
+                case "--concurrency": options.concurrencies = list(arguments.popFirst()) ?? options.concurrencies
+                case "--sizes": options.sizes = list(arguments.popFirst()) ?? options.sizes
+                case "--no-read": options.read = false
                 default:
-                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH] [--soak-minutes M]")
+                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH] [--soak-minutes M] [--concurrency 1,16,64] [--sizes 128,1024,16384] [--no-read]")
                     exit(2)
                 }
             }
             return options
+        }
+
+        private static func list(_ text: String?) -> [Int]? {
+            let values = text?.split(separator: ",").compactMap { Int($0) } ?? []
+            return values.isEmpty ? nil : values
         }
     }
 
@@ -102,7 +114,7 @@ enum Benchmark {
         }
 
         // The empty floor: Ping through the same socket.
-        for concurrency in [1, 16, 64] {
+        for concurrency in options.concurrencies {
             let (latency, seconds) = try await measure(count: options.messages, concurrency: concurrency) {
                 _ = try await unary(channel, output + "Ping", [], instance: "bench")
             }
@@ -112,8 +124,8 @@ enum Benchmark {
         let producer = Producer(configuration: ProducerConfiguration(client: ClientConfiguration(nameServers: [nameServer]), group: "bench-direct"))
         try await producer.start()
         var cpuPer10k: [Double] = []
-        for concurrency in [1, 16, 64] {
-            for size in [128, 1024, 16 * 1024] {
+        for concurrency in options.concurrencies {
+            for size in options.sizes {
                 let body = [UInt8](repeating: UInt8(ascii: "x"), count: size)
                 let invoke = InvokeRequest(data: body, operation: "create").encoded()
                 let cpuBefore = figures.cpuSeconds
@@ -121,7 +133,8 @@ enum Benchmark {
                     _ = try await unary(channel, output + "Invoke", invoke, instance: "bench")
                 }
                 cpuPer10k.append((figures.cpuSeconds - cpuBefore) / Double(options.messages) * 10_000)
-                report.latency("create_c\(concurrency)_\(size)b", "create via gRPC, c=\(concurrency), \(size) B", viaGRPC, seconds)
+                report.latency("create_c\(concurrency)_\(size)b", "create via gRPC, c=\(concurrency), \(size) B", viaGRPC, seconds,
+                               extra: String(format: "component CPU %.0f µs/op", cpuPer10k.last! * 100))
                 let (direct, directSeconds) = try await measure(count: options.messages, concurrency: concurrency) {
                     _ = try await producer.send(OutgoingMessage(topic: "bench", body: body))
                 }
@@ -133,6 +146,23 @@ enum Benchmark {
         }
         report.value("create_cpu_s_per_10k", "component CPU-seconds per 10,000 create (mean over cases)", cpuPer10k.reduce(0, +) / Double(cpuPer10k.count))
 
+        if options.read { try await measureRead(options, channel: channel, nameServer: nameServer, producer: producer, figures: figures, into: &report) }
+
+        report.value("peak_rss_mib", "RSS peak", Double(figures.peakResidentKiB) / 1024)
+        report.value("threads_after", "threads after the run", Double(figures.threads))
+        await producer.shutdown()
+        kill(component.processIdentifier, SIGTERM)
+        component.waitUntilExit()
+        await channel.close()
+        try? await broker?.shutdown()
+
+        report.print(machine: machineDescription())
+        if let path = options.json { try report.json().write(to: URL(fileURLWithPath: path)) }
+    }
+
+    /// Publish → delivery latency one message at a time, then the drain rate of a backlog.
+    static func measureRead(_ options: Options, channel: ClientChannel, nameServer: String, producer: Producer,
+                            figures: ProcessFigures, into report: inout Report) async throws {
         // Publish → delivery latency through a Read stream, one message at a time.
         let latencyProperties = ["topics": "latency", "nameServer": nameServer, "consumerGroup": "latency-app", "consumeFromWhere": "first"]
         _ = try await unary(channel, input + "Init", BindingInitRequest(properties: latencyProperties).encoded(), instance: "latency")
@@ -163,23 +193,12 @@ enum Benchmark {
         _ = try await unary(channel, input + "Init", BindingInitRequest(properties: drainProperties).encoded(), instance: "drain")
         let cpuBeforeDrain = figures.cpuSeconds
         let drainStart = ContinuousClock.now
-        let drainStream = ReadStream(channel: channel, instance: "drain")
-        for _ in 0..<options.backlog { _ = try await drainStream.next() }
+        let drainStream = ReadStream(channel: channel, instance: "drain", keepingMessages: false)
+        await drainStream.waitUntilReceived(options.backlog)
         let drainSeconds = seconds(ContinuousClock.now - drainStart)
         report.value("drain_msgs_per_s", "Read drain of a \(options.backlog)-message backlog (msgs/s)", Double(options.backlog) / drainSeconds)
         report.value("drain_cpu_s_per_10k", "component CPU-seconds per 10,000 delivered", (figures.cpuSeconds - cpuBeforeDrain) / Double(options.backlog) * 10_000)
         drainStream.cancel()
-
-        report.value("peak_rss_mib", "RSS peak", Double(figures.peakResidentKiB) / 1024)
-        report.value("threads_after", "threads after the run", Double(figures.threads))
-        await producer.shutdown()
-        kill(component.processIdentifier, SIGTERM)
-        component.waitUntilExit()
-        await channel.close()
-        try? await broker?.shutdown()
-
-        report.print(machine: machineDescription())
-        if let path = options.json { try report.json().write(to: URL(fileURLWithPath: path)) }
     }
 
     /// Moderate load (4 concurrent creates, one Read stream acking everything) for `minutes`,
@@ -218,7 +237,7 @@ enum Benchmark {
     }
 
     static func unary(_ channel: ClientChannel, _ method: String, _ request: [UInt8], instance: String) async throws -> [UInt8] {
-        try await channel.makeCall(method, metadata: [instanceHeader: instance], timeout: .seconds(30)).unary(request)
+        try await channel.unary(method, request, metadata: [instanceHeader: instance], timeout: .seconds(30))
     }
 
     /// Runs `count` operations with `concurrency` workers; latency per operation.
@@ -266,31 +285,69 @@ final class Ticket: @unchecked Sendable {
     func take() -> Bool { lock.withLock { remaining > 0 ? ({ remaining -= 1; return true })() : false } }
 }
 
-/// A Read stream as daprd holds it: messages in, an immediate success ack for each.
+/// A Read stream as daprd holds it: messages in, an immediate success ack for each. Messages are
+/// received and acked on the client's poller thread (as daprd's Go client does on its own
+/// goroutine), so the client side costs no task switch per message and the figures are the
+/// component's.
 final class ReadStream: @unchecked Sendable {
     private let call: ClientCall
-    private let acks: AsyncStream<String>.Continuation
-    private let acker: Task<Void, Never>
+    private let lock = NSLock()
+    private var received = 0
+    private var ended = false
+    private var countWaiter: (target: Int, continuation: CheckedContinuation<Void, Never>)?
+    private let messagesIn: AsyncStream<ReadResponse>.Continuation?
+    private var iterator: AsyncStream<ReadResponse>.Iterator
 
-    init(channel: ClientChannel, instance: String) {
+    /// `keepingMessages`: whether `next()` is used; a drain only counts.
+    init(channel: ClientChannel, instance: String, keepingMessages: Bool = true) {
         call = channel.makeCall(Benchmark.input + "Read", metadata: [Benchmark.instanceHeader: instance])
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-        acks = continuation
-        acker = Task { [call] in
-            for await id in stream { try? await call.send(ReadRequest(messageID: id).encoded()) }
+        let (stream, continuation) = AsyncStream.makeStream(of: ReadResponse.self)
+        messagesIn = keepingMessages ? continuation : nil
+        iterator = stream.makeAsyncIterator()
+        if !keepingMessages { continuation.finish() }
+        call.receiveMessages { [self] bytes in
+            guard let bytes, let message = try? ReadResponse(decoding: bytes) else { return end() }
+            call.send(ReadRequest(messageID: message.messageID).encoded()) { _ in }
+            messagesIn?.yield(message)
+            let reached: CheckedContinuation<Void, Never>? = lock.withLock {
+                received += 1
+                guard let waiter = countWaiter, received >= waiter.target else { return nil }
+                countWaiter = nil
+                return waiter.continuation
+            }
+            reached?.resume()
         }
     }
 
-    /// The next delivered message, acked at once.
+    private func end() {
+        messagesIn?.finish()
+        let waiter: CheckedContinuation<Void, Never>? = lock.withLock {
+            ended = true
+            defer { countWaiter = nil }
+            return countWaiter?.continuation
+        }
+        waiter?.resume()
+    }
+
+    /// The next delivered message (already acked).
     func next() async throws -> ReadResponse {
-        guard let bytes = try await call.receive() else { throw await call.status }
-        let message = try ReadResponse(decoding: bytes)
-        acks.yield(message.messageID)
+        guard let message = await iterator.next() else { throw await call.status }
         return message
     }
 
+    /// Returns once `count` messages in all were received (or the stream ended).
+    func waitUntilReceived(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let now: Bool = lock.withLock {
+                if received >= count || ended { return true }
+                countWaiter = (count, continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
     func cancel() {
-        acks.finish()
         call.cancel()
     }
 }

@@ -15,10 +15,11 @@ struct Report {
         values[key] = value
     }
 
-    mutating func latency(_ key: String, _ label: String, _ recorder: LatencyRecorder, _ seconds: Double) {
+    mutating func latency(_ key: String, _ label: String, _ recorder: LatencyRecorder, _ seconds: Double, extra: String = "") {
         let summary = recorder.summary(seconds: seconds)
         rows.append((key, label, String(format: "%8.0f/s  p50 %6.0f  p90 %6.0f  p99 %6.0f  p99.9 %6.0f µs",
-                                        summary["per_second"]!, summary["p50_us"]!, summary["p90_us"]!, summary["p99_us"]!, summary["p999_us"]!)))
+                                        summary["per_second"]!, summary["p50_us"]!, summary["p90_us"]!, summary["p99_us"]!, summary["p999_us"]!)
+                                 + (extra.isEmpty ? "" : "  " + extra)))
         values[key] = summary
     }
 

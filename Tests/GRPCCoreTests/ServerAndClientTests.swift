@@ -38,16 +38,16 @@ final class ServerAndClientTests: XCTestCase {
     }
 
     func testUnaryCallsCarryMetadataAndStatuses() async throws {
-        let answer = try await channel.makeCall("/test.Echo/Unary", metadata: ["x-echo-prefix": ">"]).unary(Array("hi".utf8))
+        let answer = try await channel.unary("/test.Echo/Unary", Array("hi".utf8), metadata: ["x-echo-prefix": ">"])
         XCTAssertEqual(String(decoding: answer, as: UTF8.self), ">hi")
         do {
-            _ = try await channel.makeCall("/test.Echo/Unary").unary(Array("fail".utf8))
+            _ = try await channel.unary("/test.Echo/Unary", Array("fail".utf8))
             XCTFail("expected NOT_FOUND")
         } catch let status as GRPCStatus {
             XCTAssertEqual(status, GRPCStatus(.notFound, "no such thing"))
         }
         do {
-            _ = try await channel.makeCall("/test.Echo/Unary").unary(Array("boom".utf8))
+            _ = try await channel.unary("/test.Echo/Unary", Array("boom".utf8))
             XCTFail("expected INTERNAL")
         } catch let status as GRPCStatus {
             XCTAssertEqual(status.code, .internal, "errors other than GRPCStatus become INTERNAL")
@@ -56,7 +56,7 @@ final class ServerAndClientTests: XCTestCase {
 
     func testUnknownMethodsAreUnimplemented() async throws {
         do {
-            _ = try await channel.makeCall("/test.Echo/Missing").unary([])
+            _ = try await channel.unary("/test.Echo/Missing", [])
             XCTFail("expected UNIMPLEMENTED")
         } catch let status as GRPCStatus {
             XCTAssertEqual(status.code, .unimplemented)
@@ -79,7 +79,7 @@ final class ServerAndClientTests: XCTestCase {
 
     func testTheServerSeesDeadlinesAndCancellation() async throws {
         do {
-            _ = try await channel.makeCall("/test.Echo/Slow", timeout: .milliseconds(100)).unary([])
+            _ = try await channel.unary("/test.Echo/Slow", [], timeout: .milliseconds(100))
             XCTFail("expected DEADLINE_EXCEEDED")
         } catch let status as GRPCStatus {
             XCTAssertEqual(status.code, .deadlineExceeded)
@@ -93,7 +93,7 @@ final class ServerAndClientTests: XCTestCase {
         let answers = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<300 {
                 group.addTask {
-                    String(decoding: try await self.channel.makeCall("/test.Echo/Unary").unary(Array("\(index)".utf8)), as: UTF8.self)
+                    String(decoding: try await self.channel.unary("/test.Echo/Unary", Array("\(index)".utf8)), as: UTF8.self)
                 }
             }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }

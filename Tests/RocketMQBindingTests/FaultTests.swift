@@ -64,8 +64,7 @@ final class FaultTests: XCTestCase {
     }
 
     private func invoke(_ channel: ClientChannel, _ method: String, _ request: ProtoMessage, instance: String) async throws -> [UInt8] {
-        try await channel.makeCall("/dapr.proto.components.v1.\(method)", metadata: ["x-component-instance": instance], timeout: .seconds(60))
-            .unary(request.encoded())
+        try await channel.unary("/dapr.proto.components.v1.\(method)", request.encoded(), metadata: ["x-component-instance": instance], timeout: .seconds(60))
     }
 
     func testAConnectionDroppedMidSendIsRetriedOrReportedNeverAFalseSuccess() async throws {
