@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "RocketMQBinding",
             dependencies: [
-                "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQHTTP",
+                "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQWire", "RocketMQHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import DaprComponents
 import DaprProto
 import Foundation
 import RocketMQClient
+import RocketMQWire
 
 /// A `create` invocation's request metadata, parsed (component.md §3).
 struct CreateRequest {
@@ -91,10 +92,15 @@ struct CreateRequest {
 }
 
 extension CreateRequest {
-    /// The answer of `create`: a JSON array with one object per message sent, the first object
-    /// also as the response metadata.
-    static func response(_ described: [[String: String]]) throws -> InvokeResponse {
-        let body = try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys])
-        return InvokeResponse(data: [UInt8](body), metadata: described.first ?? [:], contentType: "application/json")
+    /// The answer of `create`: a JSON array with one object per message sent (keys sorted), the
+    /// first object also as the response metadata. Written directly: Foundation's sorted-keys
+    /// serialisation compares keys with locale collation and cost a quarter of a create's CPU.
+    static func response(_ described: [[String: String]]) -> InvokeResponse {
+        let json = JSONValue.array(described.map { object in
+            .object(object.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })
+        })
+        var writer = FastJSONWriter()
+        writer.value(json)
+        return InvokeResponse(data: writer.bytes, metadata: described.first ?? [:], contentType: "application/json")
     }
 }

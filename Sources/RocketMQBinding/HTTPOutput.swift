@@ -52,7 +52,7 @@ final class HTTPOutput: OutputTransport {
                 throw componentError(error, "publishing to topic \(topic)")
             }
         }
-        return try CreateRequest.response(described)
+        return CreateRequest.response(described)
     }
 
     func ping() async throws {

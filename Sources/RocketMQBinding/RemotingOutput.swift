@@ -61,7 +61,7 @@ final class RemotingOutput: OutputTransport {
             // The broker stored it but could not make it durable as asked: an error, named.
             throw ComponentError(.unavailable, "sending to topic \(result.topic): broker answered \(result.status.rawValue) (message \(result.messageID) was stored on the master)")
         }
-        return try CreateRequest.response(results.map(Self.describe))
+        return CreateRequest.response(results.map(Self.describe))
     }
 
     static func describe(_ result: SendResult) -> [String: String] {
