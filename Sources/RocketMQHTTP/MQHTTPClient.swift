@@ -68,7 +68,7 @@ public final class MQHTTPClient: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
 
-    public init(configuration: MQHTTPConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws(MQHTTPError) {
+    public init(configuration: MQHTTPConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws(MQHTTPError) {
         self.configuration = configuration
         endpoint = try Endpoint(configuration.endpoint)
         signer = MQHTTPSigner(accessKey: configuration.accessKey, secretKey: configuration.secretKey)
