@@ -37,6 +37,10 @@ public final class MessageDelivery: @unchecked Sendable {
     /// One task expires unacked messages for the whole stream (not a timer per message).
     private var expirySweeper: Task<Void, Never>?
     private var nextWaiter = 0
+    /// Message ids are unique within the stream: a random prefix and a sequence number (cheaper
+    /// than a UUID per message, which reads the system's random source each time).
+    private let idPrefix = String(UInt32.random(in: .min ... .max), radix: 16) + "-"
+    private var sequence: UInt64 = 0
 
     /// `send` starts sending one message without waiting and calls back with whether it went out.
     init(send: @escaping @Sendable (ReadResponse, _ sent: @escaping @Sendable (Bool) -> Void) -> Void) {
@@ -56,15 +60,16 @@ public final class MessageDelivery: @unchecked Sendable {
 
     /// Sends one message and waits for daprd's ack, at most `timeout` (then `.timedOut`).
     public func deliver(data: [UInt8], metadata: [String: String], contentType: String, timeout: Duration) async -> AckOutcome {
-        let messageID = UUID().uuidString
         // Registered before sending, so even an instant ack finds its entry.
-        let accepted: Bool = lock.withLock {
-            guard !isEnded else { return false }
+        let messageID: String? = lock.withLock {
+            guard !isEnded else { return nil }
+            sequence += 1
+            let messageID = idPrefix + String(sequence)
             pending[messageID] = Pending(expires: .now + timeout)
             if expirySweeper == nil { expirySweeper = Task { [weak self] in await self?.sweepExpired(every: timeout / 60) } }
-            return true
+            return messageID
         }
-        guard accepted else { return .streamEnded }
+        guard let messageID else { return .streamEnded }
         // Not awaited: the ack is what the delivery waits for; a send that fails ends it.
         send(ReadResponse(data: data, metadata: metadata, contentType: contentType, messageID: messageID)) { [weak self] sent in
             if !sent { self?.resolve(messageID, with: .streamEnded) }

@@ -5,17 +5,26 @@ import RocketMQClient
 /// object the `read` operation returns per message (§3).
 extension ConsumedMessage {
     func deliveryMetadata() -> [String: String] {
-        var metadata = userProperties  // so traceparent / tracestate reach daprd
-        let system: [String: String] = [
-            "topic": topic, "msgId": messageID, "tags": tags ?? "", "keys": keys.joined(separator: " "),
-            "queueId": "\(queueId)", "queueOffset": "\(queueOffset)", "brokerName": brokerName,
-            "bornTimestamp": "\(bornTimestamp)", "storeTimestamp": "\(storeTimestamp)",
-            "reconsumeTimes": "\(reconsumeTimes)", "consumerGroup": consumerGroup,
-            // The built-in binding's keys, for applications moving from it (its sub-type is always empty).
-            "rocketmq-sub-type": "", "rocketmq-sub-expression": subscriptionExpression,
-            "rocketmq-consumerGroup": consumerGroup, "rocketmq-broker-name": brokerName,
-        ]
-        metadata.merge(system) { _, systemValue in systemValue }
+        // Filled in place (this runs for every delivered message): user properties first, so
+        // traceparent / tracestate reach daprd, then the system keys, which win.
+        var metadata = userProperties
+        metadata.reserveCapacity(metadata.count + 15)
+        metadata["topic"] = topic
+        metadata["msgId"] = messageID
+        metadata["tags"] = tags ?? ""
+        metadata["keys"] = keys.joined(separator: " ")
+        metadata["queueId"] = String(queueId)
+        metadata["queueOffset"] = String(queueOffset)
+        metadata["brokerName"] = brokerName
+        metadata["bornTimestamp"] = String(bornTimestamp)
+        metadata["storeTimestamp"] = String(storeTimestamp)
+        metadata["reconsumeTimes"] = String(reconsumeTimes)
+        metadata["consumerGroup"] = consumerGroup
+        // The built-in binding's keys, for applications moving from it (its sub-type is always empty).
+        metadata["rocketmq-sub-type"] = ""
+        metadata["rocketmq-sub-expression"] = subscriptionExpression
+        metadata["rocketmq-consumerGroup"] = consumerGroup
+        metadata["rocketmq-broker-name"] = brokerName
         return metadata
     }
 

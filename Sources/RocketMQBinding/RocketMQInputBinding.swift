@@ -72,7 +72,7 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
     }
 
     /// An upper bound of the encoded ReadResponse: each field's key and length prefix take at most
-    /// 11 bytes; the message id is a 36-character UUID.
+    /// 11 bytes; the message id takes at most 36 characters.
     static func encodedSizeBound(body: Int, metadata: [String: String], contentType: String) -> Int {
         let entries = metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 3 * 11 }
         return body + 11 + entries + contentType.utf8.count + 11 + 36 + 11

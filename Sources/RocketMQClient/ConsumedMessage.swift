@@ -46,7 +46,7 @@ public struct ConsumedMessage: Sendable {
         self.handle = handle
         let wireTopic = properties[MessagePropertyKey.retryTopic] ?? message.topic
         self.topic = namespace.unwrap(wireTopic)
-        self.messageID = message.msgId
+        self.messageID = properties[MessagePropertyKey.uniqueClientMessageIdKey] ?? message.offsetMsgId
         self.offsetMessageID = message.offsetMsgId
         self.tags = properties[MessagePropertyKey.tags]
         self.keys = (properties[MessagePropertyKey.keys] ?? "").split(separator: Character(" ")).map(String.init)

@@ -74,6 +74,9 @@ public struct ProcessQueue: Sendable {
     private var entries: [Int64: Entry] = [:]
     /// Held offsets in ascending order (pulls arrive in offset order, so this is append-mostly).
     private var heldOffsets: [Int64] = []
+    /// The held offsets in the waiting state, ascending: handing out looks at these only, not at
+    /// every delivered message still awaiting its ack (a pump runs after every ack).
+    private var waitingOffsets: [Int64] = []
     private var heldBytes = 0
 
     public init(startOffset: Int64, limits: Limits = Limits()) {
@@ -82,6 +85,9 @@ public struct ProcessQueue: Sendable {
     }
 
     public var heldCount: Int { heldOffsets.count }
+
+    /// Some pulled message waits to be handed out (perhaps not before a back-off).
+    public var hasWaiting: Bool { !waitingOffsets.isEmpty }
 
     /// Nothing delivered and unacknowledged, nothing waiting.
     public var isIdle: Bool { heldOffsets.isEmpty }
@@ -106,7 +112,8 @@ public struct ProcessQueue: Sendable {
         guard !isDropped else { return }
         for message in messages where entries[message.offset] == nil && message.offset >= nextPullOffset {
             entries[message.offset] = Entry(size: message.size, state: .waiting(notBefore: nil), localRedeliveries: 0)
-            insertHeld(message.offset)
+            Self.insert(message.offset, into: &heldOffsets)
+            Self.insert(message.offset, into: &waitingOffsets)
             heldBytes += message.size
         }
         nextPullOffset = max(nextPullOffset, nextBeginOffset)
@@ -132,22 +139,28 @@ public struct ProcessQueue: Sendable {
                 if let notBefore, notBefore > now { return [] }
                 entry.state = .delivered(at: now)
                 entries[first] = entry
+                Self.remove(first, from: &waitingOffsets)
                 return [first]
             }
         }
+        // Looks only as far as it takes: a pump after one ack hands out one message, however
+        // many wait behind it.
         var result: [Int64] = []
-        for offset in heldOffsets {
-            guard result.count < limit, var entry = entries[offset] else { break }
-            switch entry.state {
-            case .delivered:
+        var notYet: [Int64] = []
+        var examined = 0
+        while examined < waitingOffsets.count, result.count < limit {
+            let offset = waitingOffsets[examined]
+            examined += 1
+            guard var entry = entries[offset], case .waiting(let notBefore) = entry.state else { continue }
+            if let notBefore, notBefore > now {
+                notYet.append(offset)
                 continue
-            case .waiting(let notBefore):
-                if let notBefore, notBefore > now { continue }
-                entry.state = .delivered(at: now)
-                entries[offset] = entry
-                result.append(offset)
             }
+            entry.state = .delivered(at: now)
+            entries[offset] = entry
+            result.append(offset)
         }
+        waitingOffsets.replaceSubrange(0..<examined, with: notYet)
         return result
     }
 
@@ -169,7 +182,8 @@ public struct ProcessQueue: Sendable {
     public mutating func complete(offset: Int64) -> Completion {
         guard let entry = entries.removeValue(forKey: offset) else { return .unknown }
         heldBytes -= entry.size
-        if let index = binarySearch(offset) { heldOffsets.remove(at: index) }
+        Self.remove(offset, from: &heldOffsets)
+        if case .waiting = entry.state { Self.remove(offset, from: &waitingOffsets) }
         return .completed(committableOffset: committableOffset)
     }
 
@@ -178,6 +192,7 @@ public struct ProcessQueue: Sendable {
     /// nil when it is not held.
     public mutating func redeliver(offset: Int64, notBefore: NIODeadline) -> Int? {
         guard var entry = entries[offset] else { return nil }
+        if case .delivered = entry.state { Self.insert(offset, into: &waitingOffsets) }
         entry.state = .waiting(notBefore: notBefore)
         entry.localRedeliveries += 1
         entries[offset] = entry
@@ -202,27 +217,28 @@ public struct ProcessQueue: Sendable {
         return committableOffset
     }
 
-    private mutating func insertHeld(_ offset: Int64) {
-        if let last = heldOffsets.last, last > offset {
-            var low = 0
-            var high = heldOffsets.count
-            while low < high {
-                let mid = (low + high) / 2
-                if heldOffsets[mid] < offset { low = mid + 1 } else { high = mid }
-            }
-            heldOffsets.insert(offset, at: low)
+    /// Inserts into an ascending array (appending in the usual case of a new, larger offset).
+    private static func insert(_ offset: Int64, into offsets: inout [Int64]) {
+        if let last = offsets.last, last > offset {
+            offsets.insert(offset, at: lowerBound(offset, in: offsets))
         } else {
-            heldOffsets.append(offset)
+            offsets.append(offset)
         }
     }
 
-    private func binarySearch(_ offset: Int64) -> Int? {
+    private static func remove(_ offset: Int64, from offsets: inout [Int64]) {
+        let index = lowerBound(offset, in: offsets)
+        if index < offsets.count, offsets[index] == offset { offsets.remove(at: index) }
+    }
+
+    /// The first index whose offset is not below `offset`.
+    private static func lowerBound(_ offset: Int64, in offsets: [Int64]) -> Int {
         var low = 0
-        var high = heldOffsets.count
+        var high = offsets.count
         while low < high {
             let mid = (low + high) / 2
-            if heldOffsets[mid] < offset { low = mid + 1 } else { high = mid }
+            if offsets[mid] < offset { low = mid + 1 } else { high = mid }
         }
-        return low < heldOffsets.count && heldOffsets[low] == offset ? low : nil
+        return low
     }
 }

@@ -267,8 +267,11 @@ public final class PushConsumer: Sendable {
             guard state.phase == .running else { return [] }
             var capacity = configuration.maxInFlight - state.deliveries.count
             guard capacity > 0, !state.queues.isEmpty else { return [] }
+            // Only queues with waiting messages are looked at (a pump follows every ack, and most
+            // find nothing new to hand out).
+            let keys = state.queues.compactMap { $0.value.process.hasWaiting ? $0.key : nil }.sorted()
+            guard !keys.isEmpty else { return [] }
             let now = NIODeadline.now()
-            let keys = state.queues.keys.sorted()
             state.cursor = (state.cursor + 1) % keys.count
             var out: [ConsumedMessage] = []
             for index in 0..<keys.count where capacity > 0 {

@@ -40,18 +40,48 @@ public enum MessageProperties {
     }
 
     /// Pairs in string order, tolerant like Java `string2messageProperties`: a trailing `0x02` (Go)
-    /// is fine; items shorter than 3 characters, or with the `0x01` first or last (empty key or
-    /// value), or with no `0x01`, are skipped.
+    /// is fine; items with the `0x01` first or last (empty key or value), or with no `0x01`, are
+    /// skipped. Split on the separator bytes, as Java splits on the separator chars.
     public static func decodePairs(_ text: String) -> [(key: String, value: String)] {
         var pairs: [(key: String, value: String)] = []
-        for item in text.split(separator: propertySeparator, omittingEmptySubsequences: true) {
-            guard item.count >= 3, let separator = item.firstIndex(of: nameValueSeparator) else { continue }
-            let key = item[item.startIndex..<separator]
-            let value = item[item.index(after: separator)...]
-            guard !key.isEmpty, !value.isEmpty else { continue }
-            pairs.append((key: String(key), value: String(value)))
+        forEachPair(in: text) { key, value in
+            pairs.append((key: String(decoding: key, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
         }
         return pairs
+    }
+
+    /// One property's value (the last, if repeated), found without decoding the others.
+    public static func value(of key: String, in text: String) -> String? {
+        var found: String?
+        var wanted = key
+        wanted.withUTF8 { wantedBytes in
+            forEachPair(in: text) { candidate, value in
+                if candidate.elementsEqual(wantedBytes) { found = String(decoding: value, as: UTF8.self) }
+            }
+        }
+        return found
+    }
+
+    /// Calls `body` with the key and value bytes of each well-formed item, in order.
+    private static func forEachPair(in text: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var separator: Int?
+                while end < bytes.count, bytes[end] != 0x02 {
+                    if separator == nil, bytes[end] == 0x01 { separator = end }
+                    end += 1
+                }
+                if let separator, separator > start, separator < end - 1 {
+                    let key = UnsafeBufferPointer(rebasing: bytes[start..<separator])
+                    let value = UnsafeBufferPointer(rebasing: bytes[(separator + 1)..<end])
+                    body(key, value)
+                }
+                start = end + 1
+            }
+        }
     }
 
     /// The properties as a dictionary (a repeated key keeps its last value, like Java's HashMap).

@@ -83,10 +83,10 @@ public struct StoredMessage: Sendable, Equatable {
     public var properties: [String: String] { MessageProperties.decode(propertiesText) }
 
     /// `TAGS`, if any.
-    public var tags: String? { properties[MessagePropertyKey.tags] }
+    public var tags: String? { MessageProperties.value(of: MessagePropertyKey.tags, in: propertiesText) }
 
     /// `KEYS` (space-separated), if any.
-    public var keys: String? { properties[MessagePropertyKey.keys] }
+    public var keys: String? { MessageProperties.value(of: MessagePropertyKey.keys, in: propertiesText) }
 
     /// The broker-assigned id: store host + commit-log offset (§4.5).
     public var offsetMsgId: String {
@@ -95,7 +95,7 @@ public struct StoredMessage: Sendable, Equatable {
 
     /// What clients call the message id: `UNIQ_KEY` when present, else ``offsetMsgId``.
     public var msgId: String {
-        properties[MessagePropertyKey.uniqueClientMessageIdKey] ?? offsetMsgId
+        MessageProperties.value(of: MessagePropertyKey.uniqueClientMessageIdKey, in: propertiesText) ?? offsetMsgId
     }
 
     /// `sysFlag & 1`.

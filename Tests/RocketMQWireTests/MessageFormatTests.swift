@@ -124,6 +124,18 @@ final class MessageFormatTests: XCTestCase {
         XCTAssertEqual(MessageProperties.decode("A\u{1}x\u{2}B\u{1}y\u{2}"), ["A": "x", "B": "y"])
         XCTAssertEqual(MessageProperties.decode("\u{1}x\u{2}B\u{1}\u{2}ab\u{2}C\u{1}z"), ["C": "z"])
         XCTAssertEqual(MessageProperties.decode(""), [:])
+        XCTAssertEqual(MessageProperties.decode("K\u{1}v\u{301}\u{2}é\u{1}ü"), ["K": "v\u{301}", "é": "ü"], "split on the separators, not on graphemes")
+    }
+
+    func testOnePropertyIsFoundWithoutDecodingTheOthers() {
+        let text = "TAGS\u{1}TagA\u{2}KEYS\u{1}k1 k2\u{2}\u{1}x\u{2}TAGS\u{1}TagB\u{2}"
+        XCTAssertEqual(MessageProperties.value(of: "TAGS", in: text), "TagB", "the last value of a repeated key, as decode keeps")
+        XCTAssertEqual(MessageProperties.value(of: "KEYS", in: text), "k1 k2")
+        XCTAssertNil(MessageProperties.value(of: "TAG", in: text))
+        XCTAssertNil(MessageProperties.value(of: "", in: text), "an item with an empty key is skipped")
+        for key in ["TAGS", "KEYS", "UNIQ_KEY"] {
+            XCTAssertEqual(MessageProperties.value(of: key, in: text), MessageProperties.decode(text)[key])
+        }
     }
 
     func testUniqueKeysFollowTheJavaLayout() {
