@@ -214,8 +214,13 @@ public final class Producer: Sendable {
             "n": queue.brokerName,
         ]
         if !message.properties.isEmpty { ext["i"] = message.properties }
-        return .request(code: code, extFields: ext, body: message.body)
+        var request = RemotingCommand.request(code: code, extFields: ext, body: message.body)
+        request.extFieldsOrder = Self.sendHeaderOrder
+        return request
     }
+
+    /// The Java `HashMap` order of the send header's keys, computed once rather than per message.
+    private static let sendHeaderOrder = JavaHash.hashMapIterationOrder(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "m", "n"])
 
     private func sendOnce(
         _ message: PreparedMessage, code: RequestCode, queue: MessageQueue, address: String, timeout: TimeAmount

@@ -1,3 +1,4 @@
+import Foundation
 /// Why a typed custom header could not be read from `extFields`.
 public enum RemotingHeaderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A required field is absent.
@@ -27,8 +28,9 @@ public protocol CommandCustomHeader: Sendable {
 }
 
 extension CommandCustomHeader {
-    /// The Java `HashMap` order of this header's fields.
-    public static var javaExtFieldsOrder: [String] { JavaHash.hashMapIterationOrder(fieldOrder) }
+    /// The Java `HashMap` order of this header's fields (computed once per header type: every
+    /// request of that type is written in it).
+    public static var javaExtFieldsOrder: [String] { JavaExtFieldsOrders.order(of: Self.self) }
 
     /// Reads the header from a command.
     public init(command: RemotingCommand) throws {
@@ -88,5 +90,19 @@ extension Dictionary where Key == String, Value == String {
     /// Sets `key` only when `value` is non-nil (Java leaves null fields out).
     mutating func put<T: CustomStringConvertible>(_ key: String, _ value: T?) {
         if let value { self[key] = value.description }
+    }
+}
+
+/// The memo behind ``CommandCustomHeader/javaExtFieldsOrder``.
+private enum JavaExtFieldsOrders {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var orders: [ObjectIdentifier: [String]] = [:]
+
+    static func order<H: CommandCustomHeader>(of header: H.Type) -> [String] {
+        let key = ObjectIdentifier(header)
+        if let known = lock.withLock({ orders[key] }) { return known }
+        let order = JavaHash.hashMapIterationOrder(header.fieldOrder)
+        lock.withLock { orders[key] = order }
+        return order
     }
 }
