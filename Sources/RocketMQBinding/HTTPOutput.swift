@@ -75,24 +75,14 @@ struct HTTPRead {
     var logger: Logger
 
     func run() async throws -> InvokeResponse {
-        var lowered: [String: String] = [:]
-        for (key, value) in request.metadata { lowered[key.lowercased()] = value.trimmingCharacters(in: .whitespaces) }
-        func first(_ keys: String...) -> String? { keys.lazy.compactMap { lowered[$0] }.first { !$0.isEmpty } }
-
-        var subscriptions = metadata.subscriptions
-        if let requested = first("topics", "rocketmq-topic") {
-            subscriptions = try BindingMetadata.parseTopics(requested)
-        }
-        let maxMessages = try BindingMetadata.integer("maxMessages", first("maxmessages"), default: 32, range: 1...1024)
-        let waitMillis = try BindingMetadata.integer("waitMs", first("waitms"), default: 0, range: 0...30_000)
-        let group = first("consumergroup") ?? metadata.consumerGroup
-        try BindingMetadata.validateGroup("consumerGroup (request metadata)", group)
-
+        // The protocol waits at most 30 s per poll.
+        let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 30_000)
+        let (maxMessages, group) = (options.maxMessages, options.group)
         var results: [[String: Any]] = []
         var taken: [(topic: String, handle: String)] = []
         var bodyBytes = 0
-        for subscription in subscriptions {
-            var waitSeconds = (waitMillis + 999) / 1000  // only the first poll of a topic waits
+        for subscription in options.subscriptions {
+            var waitSeconds = (options.waitMillis + 999) / 1000  // only the first poll of a topic waits
             polling: while results.count < maxMessages {
                 let batch: [MQHTTPReceivedMessage]
                 do {

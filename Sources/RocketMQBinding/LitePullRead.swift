@@ -18,27 +18,36 @@ struct LitePullRead {
     var consumer: LitePullConsumer
 
     func run() async throws -> InvokeResponse {
-        var lowered: [String: String] = [:]
-        for (key, value) in request.metadata { lowered[key.lowercased()] = value.trimmingCharacters(in: .whitespaces) }
-        func first(_ keys: String...) -> String? { keys.lazy.compactMap { lowered[$0] }.first { !$0.isEmpty } }
-
-        var subscriptions = metadata.subscriptions
-        if let requested = first("topics", "rocketmq-topic") {
-            subscriptions = try BindingMetadata.parseTopics(requested)
-        }
-        let maxMessages = try BindingMetadata.integer("maxMessages", first("maxmessages"), default: 32, range: 1...1024)
-        let waitMillis = try BindingMetadata.integer("waitMs", first("waitms"), default: 0, range: 0...60_000)
-        let group = first("consumergroup") ?? metadata.consumerGroup
-        try BindingMetadata.validateGroup("consumerGroup (request metadata)", group)
-
+        let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 60_000)
         let messages: [ConsumedMessage]
         do {
-            messages = try await consumer.pull(subscriptions, maxMessages: maxMessages, wait: .milliseconds(Int64(waitMillis)),
-                                               group: group, maxBodyBytes: Self.bodyBudget)
+            messages = try await consumer.pull(options.subscriptions, maxMessages: options.maxMessages, wait: .milliseconds(Int64(options.waitMillis)),
+                                               group: options.group, maxBodyBytes: Self.bodyBudget)
         } catch {
-            throw componentError(error, "reading \(subscriptions.map(\.topic).joined(separator: ",")) as group \(group)")
+            throw componentError(error, "reading \(options.subscriptions.map(\.topic).joined(separator: ",")) as group \(options.group)")
         }
         let body = try JSONSerialization.data(withJSONObject: messages.map { $0.readResult() }, options: [.sortedKeys])
         return InvokeResponse(data: [UInt8](body), metadata: ["count": "\(messages.count)"], contentType: "application/json")
+    }
+}
+
+/// The request metadata of a `read` (component.md §3), whatever the protocol: `topics` (default
+/// the component's), `maxMessages` (1–1024, default 32), `waitMs`, `consumerGroup`.
+struct ReadOptions {
+    var subscriptions: [Subscription]
+    var maxMessages: Int
+    var waitMillis: Int
+    var group: String
+
+    init(_ requestMetadata: [String: String], component: BindingMetadata, maxWaitMillis: Int) throws {
+        var lowered: [String: String] = [:]
+        for (key, value) in requestMetadata { lowered[key.lowercased()] = value.trimmingCharacters(in: .whitespaces) }
+        func first(_ keys: String...) -> String? { keys.lazy.compactMap { lowered[$0] }.first { !$0.isEmpty } }
+
+        subscriptions = try first("topics", "rocketmq-topic").map(BindingMetadata.parseTopics) ?? component.subscriptions
+        maxMessages = try BindingMetadata.integer("maxMessages", first("maxmessages"), default: 32, range: 1...1024)
+        waitMillis = try BindingMetadata.integer("waitMs", first("waitms"), default: 0, range: 0...maxWaitMillis)
+        group = first("consumergroup") ?? component.consumerGroup
+        try BindingMetadata.validateGroup("consumerGroup (request metadata)", group)
     }
 }

@@ -141,9 +141,11 @@ final class HTTPAccessThroughSocketTests: XCTestCase {
             ["create", ["__STARTDELIVERTIME": "1"]],
             ["create", ["rocketmq-topic": "nosuchtopic"]],
             ["create", ["startDeliverTime": "soon"]],
+            ["read", ["waitMs": "40000"]],
         ])
         XCTAssertEqual(results.map(\.code), ["PERMISSION_DENIED", "PERMISSION_DENIED", "PERMISSION_DENIED", "INVALID_ARGUMENT", "OK", "OK",
-                                             "INVALID_ARGUMENT", "INVALID_ARGUMENT", "NOT_FOUND", "INVALID_ARGUMENT"])
+                                             "INVALID_ARGUMENT", "INVALID_ARGUMENT", "NOT_FOUND", "INVALID_ARGUMENT", "INVALID_ARGUMENT"])
+        XCTAssertTrue(results[10].detail.contains("waitMs") && results[10].detail.contains("0 to 30000"), "a poll waits 30 s at most: \(results[10].detail)")
         XCTAssertTrue(results[0].detail.contains("SignatureDoesNotMatch"), results[0].detail)
         XCTAssertFalse(results.map(\.detail).joined().contains("wrongSecret"), "secrets never appear in errors")
         XCTAssertTrue(results[3].detail.contains("endpoint"), results[3].detail)
