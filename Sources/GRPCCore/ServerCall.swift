@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Follows the core's rule of at most one outstanding send and one outstanding receive:
 /// sends (messages and the final status) go through a queue and start one at a time;
-/// `receiveMessage` must not be called again before the previous one returned.
+/// a call is read either with `receiveMessage`, not called again before the previous one
+/// returned, or with one `receiveMessages` loop, never both.
 /// `RECV_CLOSE_ON_SERVER` is posted as soon as the call starts, so cancellation, deadline
 /// expiry and a vanished client are always seen and reported through `onCancel`.
 /// Thread-safe; every method may be called from any task.
