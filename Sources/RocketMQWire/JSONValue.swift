@@ -275,7 +275,15 @@ struct JSONParser {
 
     mutating func parseString() throws -> String {
         index += 1  // opening quote
-        var out: [UInt8] = []
+        // Most strings have no escape: take them in one piece.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            defer { index = end + 1 }
+            return String(decoding: bytes[index..<end], as: UTF8.self)
+        }
+        var out = Array(bytes[index..<end])
+        index = end
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }
             let b = bytes[index]
