@@ -151,6 +151,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         // Secrets are never printed: only whether they are set.
         "topics=\(subscriptions.map { "\($0.topic)||\($0.expression)" }) nameServers=\(nameServers) accessProto=\(accessProtocol.rawValue) "
             + "consumerGroup=\(consumerGroup) producerGroup=\(producerGroup) instanceId=\(instanceID ?? "") acl=\(accessKey != nil)"
+            + (endpoint.map { " endpoint=\($0)" } ?? "")
     }
 
     // MARK: - field parsers

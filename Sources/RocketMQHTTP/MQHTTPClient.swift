@@ -44,6 +44,10 @@ public final class MQHTTPClient: Sendable {
                   scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else {
                 throw .invalidEndpoint("\"\(text)\" is not an http:// or https:// URL with a host")
             }
+            guard components.user == nil, components.password == nil else {
+                // Said without the URL: it holds a secret.
+                throw .invalidEndpoint("the URL has user information; the credentials go in accessKey and secretKey")
+            }
             guard components.query == nil, components.fragment == nil else {
                 throw .invalidEndpoint("\"\(text)\" has a query or fragment; give scheme://host[:port][/path]")
             }

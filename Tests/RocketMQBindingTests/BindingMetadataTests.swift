@@ -115,6 +115,8 @@ final class BindingMetadataTests: XCTestCase {
         assertInvalid(with("endpoint", "mqrest.example.com"), mentions: ["endpoint", "mqrest.example.com", "http:// or https://"])
         assertInvalid(with("endpoint", "ftp://host"), mentions: ["endpoint", "ftp://host"])
         assertInvalid(with("endpoint", "http://host/?a=1"), mentions: ["endpoint", "query"])
+        assertInvalid(with("endpoint", "http://user:pa55word@host"), mentions: ["endpoint", "user information"])
+        XCTAssertThrowsError(try parse(with("endpoint", "http://user:pa55word@host"))) { XCTAssertFalse("\($0)".contains("pa55word")) }
         assertInvalid(with("accessKey", nil).merging(["secretKey": ""]) { $1 }, mentions: ["accessKey", "secretKey", "missing"])
         assertInvalid(with("secretKey", nil), mentions: ["accessKey", "secretKey"])
     }
