@@ -1,6 +1,5 @@
 import DaprComponents
 import Logging
-import NIOConcurrencyHelpers
 
 /// What serves an initialised input instance: `read` runs for the life of one Read stream.
 protocol InputTransport: Sendable {
@@ -25,7 +24,7 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
     private let instance: String
     private let environment: BindingEnvironment
     private let logger: Logger
-    private let transport = NIOLockedValueBox<InputTransport?>(nil)
+    private let transport = TransportSlot<InputTransport>()
 
     init(instance: String, environment: BindingEnvironment) {
         self.instance = instance
@@ -42,33 +41,26 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
         case .http: try await HTTPInput.start(metadata, environment: environment, logger: logger)
         case .tcp, .tcpCgo: try await RemotingInput.start(metadata, environment: environment, logger: logger)
         }
-        let previous = transport.withLockedValue { current in
-            defer { current = started }
-            return current
-        }
-        await previous?.close()
+        await transport.swap(started)?.close()
         logger.info("input binding ready", metadata: ["metadata": "\(metadata)"])
     }
 
     public func read(_ delivery: MessageDelivery) async throws {
-        guard let current = transport.withLockedValue({ $0 }) else {
+        guard let current = transport.current else {
             throw ComponentError.failedPrecondition("input binding instance \(instance) is not initialised: call Init first")
         }
         try await current.read(delivery)
     }
 
     public func ping() async throws {
-        guard let current = transport.withLockedValue({ $0 }) else {
+        guard let current = transport.current else {
             throw ComponentError.unavailable("input binding instance \(instance) is not initialised")
         }
         try await current.ping()
     }
 
     public func close() async {
-        await transport.withLockedValue { current in
-            defer { current = nil }
-            return current
-        }?.close()
+        await transport.swap(nil)?.close()
     }
 
     /// An upper bound of the encoded ReadResponse: each field's key and length prefix take at most

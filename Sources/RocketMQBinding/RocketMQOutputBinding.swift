@@ -1,7 +1,6 @@
 import DaprComponents
 import DaprProto
 import Logging
-import NIOConcurrencyHelpers
 
 /// What serves an initialised output instance: the remoting protocol (`tcp`) or the HTTP access
 /// protocol (`http`). Owned by the binding; `close` is called once, when it is replaced or dropped.
@@ -17,7 +16,7 @@ public final class RocketMQOutputBinding: OutputBindingComponent, Sendable {
     private let instance: String
     private let environment: BindingEnvironment
     private let logger: Logger
-    private let transport = NIOLockedValueBox<OutputTransport?>(nil)
+    private let transport = TransportSlot<OutputTransport>()
 
     init(instance: String, environment: BindingEnvironment) {
         self.instance = instance
@@ -36,16 +35,12 @@ public final class RocketMQOutputBinding: OutputBindingComponent, Sendable {
         case .http: try await HTTPOutput.start(metadata, environment: environment, logger: logger)
         case .tcp, .tcpCgo: try await RemotingOutput.start(metadata, environment: environment, logger: logger)
         }
-        let previous = transport.withLockedValue { current in
-            defer { current = started }
-            return current
-        }
-        await previous?.close()
+        await transport.swap(started)?.close()
         logger.info("output binding ready", metadata: ["metadata": "\(metadata)"])
     }
 
     public func invoke(_ request: InvokeRequest) async throws -> InvokeResponse {
-        guard let current = transport.withLockedValue({ $0 }) else {
+        guard let current = transport.current else {
             throw ComponentError.failedPrecondition("output binding instance \(instance) is not initialised: call Init first")
         }
         guard operations.contains(request.operation) else {
@@ -55,16 +50,13 @@ public final class RocketMQOutputBinding: OutputBindingComponent, Sendable {
     }
 
     public func ping() async throws {
-        guard let current = transport.withLockedValue({ $0 }) else {
+        guard let current = transport.current else {
             throw ComponentError.unavailable("output binding instance \(instance) is not initialised")
         }
         try await current.ping()
     }
 
     public func close() async {
-        await transport.withLockedValue { current in
-            defer { current = nil }
-            return current
-        }?.close()
+        await transport.swap(nil)?.close()
     }
 }
