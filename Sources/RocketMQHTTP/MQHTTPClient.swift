@@ -171,6 +171,8 @@ public final class MQHTTPClient: Sendable {
             try Task.checkCancellation()
             throw MQHTTPError.transport("\(method.rawValue) \(path): \(error)")
         }
+        logger.trace("MQ HTTP answer", metadata: [
+            "method": "\(method.rawValue)", "path": "\(path)", "status": "\(answer.status)", "requestId": "\(answer.requestID ?? "")"])
         guard (200...299).contains(answer.status) else {
             if perHandleErrors, let failures = try? MQHTTPXML.decode(MQHTTPAckFailures.self, from: answer.body), !failures.failures.isEmpty {
                 throw AckRefused(failures: failures.failures)
