@@ -9,6 +9,14 @@ struct BindingEnvironment: Sendable {
     var logger: Logger
     var demoNameServer: String?
 
+    /// The logger of one instance and direction: every line names both.
+    func logger(instance: String, direction: String) -> Logger {
+        var logger = logger
+        logger[metadataKey: "instance"] = "\(instance)"
+        logger[metadataKey: "direction"] = "\(direction)"
+        return logger
+    }
+
     func parseMetadata(_ properties: [String: String], logger: Logger) throws -> BindingMetadata {
         let metadata = try BindingMetadata(properties: properties, defaultNameServers: demoNameServer.map { [$0] })
         if metadata.usesDefaultNameServers {

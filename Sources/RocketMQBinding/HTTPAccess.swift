@@ -24,6 +24,27 @@ enum HTTPAccess {
         fatalError("unreachable: the loop returns or throws")
     }
 
+    /// A client for the instance's endpoint and credentials.
+    static func makeClient(_ metadata: BindingMetadata, logger: Logger) throws -> MQHTTPClient {
+        do {
+            return try MQHTTPClient(configuration: metadata.httpConfiguration(), logger: logger)
+        } catch {
+            throw componentError(error, "configuring the HTTP client")
+        }
+    }
+
+    /// A client that has proved the endpoint and credentials (Init); shut down again if not.
+    static func startClient(_ metadata: BindingMetadata, logger: Logger) async throws -> MQHTTPClient {
+        let client = try makeClient(metadata, logger: logger)
+        do {
+            try await probe(client, metadata, logger: logger)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        return client
+    }
+
     /// Proves the endpoint answers and accepts the credentials, for every topic. Refused
     /// credentials, an unreachable endpoint or an unreadable answer fail; a topic the service
     /// does not know yet is only a warning (as a topic without a route on the tcp path).

@@ -25,26 +25,11 @@ final class HTTPInput: InputTransport {
     }
 
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> HTTPInput {
-        let client = try makeClient(metadata, logger: logger)
-        do {
-            try await HTTPAccess.probe(client, metadata, logger: logger)
-        } catch {
-            await client.shutdown()
-            throw error
-        }
-        return HTTPInput(metadata: metadata, probeClient: client, logger: logger)
-    }
-
-    private static func makeClient(_ metadata: BindingMetadata, logger: Logger) throws -> MQHTTPClient {
-        do {
-            return try MQHTTPClient(configuration: metadata.httpConfiguration(), logger: logger)
-        } catch {
-            throw componentError(error, "configuring the HTTP client")
-        }
+        HTTPInput(metadata: metadata, probeClient: try await HTTPAccess.startClient(metadata, logger: logger), logger: logger)
     }
 
     func read(_ delivery: MessageDelivery) async throws {
-        let client = try Self.makeClient(metadata, logger: logger)
+        let client = try HTTPAccess.makeClient(metadata, logger: logger)
         logger.info("polling started", metadata: ["consumerGroup": "\(metadata.consumerGroup)", "topics": "\(metadata.subscriptions.map(\.topic))"])
         // The polls stop by themselves once the stream ends; they are not cancelled, so an ack
         // daprd sent just before the end still reaches the service.

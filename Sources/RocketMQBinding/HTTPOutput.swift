@@ -19,19 +19,7 @@ final class HTTPOutput: OutputTransport {
     }
 
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> HTTPOutput {
-        let client: MQHTTPClient
-        do {
-            client = try MQHTTPClient(configuration: metadata.httpConfiguration(), logger: logger)
-        } catch {
-            throw componentError(error, "configuring the HTTP client")
-        }
-        do {
-            try await HTTPAccess.probe(client, metadata, logger: logger)
-        } catch {
-            await client.shutdown()
-            throw error
-        }
-        return HTTPOutput(metadata: metadata, client: client, logger: logger)
+        HTTPOutput(metadata: metadata, client: try await HTTPAccess.startClient(metadata, logger: logger), logger: logger)
     }
 
     func invoke(_ request: InvokeRequest) async throws -> InvokeResponse {

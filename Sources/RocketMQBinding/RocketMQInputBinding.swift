@@ -29,10 +29,7 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
     init(instance: String, environment: BindingEnvironment) {
         self.instance = instance
         self.environment = environment
-        var logger = environment.logger
-        logger[metadataKey: "instance"] = "\(instance)"
-        logger[metadataKey: "direction"] = "input"
-        self.logger = logger
+        logger = environment.logger(instance: instance, direction: "input")
     }
 
     public func initialize(metadata properties: [String: String]) async throws {

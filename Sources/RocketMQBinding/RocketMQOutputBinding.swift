@@ -21,10 +21,7 @@ public final class RocketMQOutputBinding: OutputBindingComponent, Sendable {
     init(instance: String, environment: BindingEnvironment) {
         self.instance = instance
         self.environment = environment
-        var logger = environment.logger
-        logger[metadataKey: "instance"] = "\(instance)"
-        logger[metadataKey: "direction"] = "output"
-        self.logger = logger
+        logger = environment.logger(instance: instance, direction: "output")
     }
 
     public var operations: [String] { ["create", "read"] }
