@@ -44,9 +44,7 @@ final class BindingThroughSocketTests: XCTestCase {
 
     private func scenario(_ name: String, _ arguments: [String: Any], timeout: TimeInterval = 300,
                           file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
-        return try runPythonClient(socket: socket.path, [name, json], script: RepositoryPaths.rocketMQScenarios,
-                                   timeout: timeout, file: file, line: line)
+        try runScenario(socket: socket.path, name, arguments, timeout: timeout, file: file, line: line)
     }
 
     func testCreateThenReadDeliversTheSameBytesAndTheDocumentedMetadata() async throws {

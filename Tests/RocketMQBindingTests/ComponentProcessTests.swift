@@ -50,8 +50,7 @@ final class ComponentProcessTests: XCTestCase {
     }
 
     private func scenario(_ name: String, _ arguments: [String: Any]) throws -> [String: Any] {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
-        return try runPythonClient(socket: socketPath, [name, json], script: RepositoryPaths.rocketMQScenarios, timeout: 300)
+        try runScenario(socket: socketPath, name, arguments)
     }
 
     func testGrpcurlListsDescribesAndInvokesWithAndWithoutInstanceHeader() throws {

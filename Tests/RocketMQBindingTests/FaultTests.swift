@@ -59,8 +59,7 @@ final class FaultTests: XCTestCase {
     }
 
     private func result(_ scenario: String, _ arguments: [String: Any]) throws -> [String: Any] {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
-        return try runPythonClient(socket: socketPath, [scenario, json], script: RepositoryPaths.rocketMQScenarios, timeout: 600)
+        try runScenario(socket: socketPath, scenario, arguments, timeout: 600)
     }
 
     private func invoke(_ channel: ClientChannel, _ method: String, _ request: ProtoMessage, instance: String) async throws -> [UInt8] {

@@ -136,3 +136,11 @@ public func runPythonClient(socket: String, _ arguments: [String], script: Strin
     let lastLine = try XCTUnwrap(client.standardOutput.split(separator: "\n").last, "no output; stderr: \(client.standardError)", file: file, line: line)
     return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any], file: file, line: line)
 }
+
+/// Runs one scenario of `rocketmq_scenarios.py` with `arguments` as its JSON and decodes its result.
+public func runScenario(socket: String, _ name: String, _ arguments: [String: Any], timeout: TimeInterval = 300,
+                        file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
+    return try runPythonClient(socket: socket, [name, json], script: RepositoryPaths.rocketMQScenarios,
+                               timeout: timeout, file: file, line: line)
+}
