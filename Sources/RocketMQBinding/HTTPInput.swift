@@ -89,10 +89,9 @@ final class HTTPInput: InputTransport {
 
     private func deliver(_ message: MQHTTPReceivedMessage, subscription: Subscription, client: MQHTTPClient, delivery: MessageDelivery) async {
         let body = Array(message.body.utf8)
-        let properties = message.userProperties
-        let contentType = properties["content-type"] ?? metadata.contentType ?? ""
         let deliveryMetadata = message.deliveryMetadata(topic: subscription.topic, subscriptionExpression: subscription.expression,
                                                         consumerGroup: metadata.consumerGroup)
+        let contentType = deliveryMetadata["content-type"] ?? metadata.contentType ?? ""  // a user property, when set
         let size = RocketMQInputBinding.encodedSizeBound(body: body.count, metadata: deliveryMetadata, contentType: contentType)
         guard size <= RocketMQInputBinding.daprdMaxReceiveMessageSize else {
             // Delivering it would break daprd's stream; unacknowledged, the service retries it and

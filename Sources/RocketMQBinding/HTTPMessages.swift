@@ -35,36 +35,39 @@ extension OutgoingMessage {
 }
 
 extension MQHTTPReceivedMessage {
-    /// The properties without the protocol's reserved keys: what the publisher set.
-    var userProperties: [String: String] {
-        MQHTTPProperties.decode(properties ?? "").filter { !MQHTTPProperties.reservedKeys.contains($0.key) }
+    /// The properties, decoded once: what the publisher set, and the protocol's reserved keys.
+    var splitProperties: (user: [String: String], reserved: [String: String]) {
+        var user = MQHTTPProperties.decode(properties ?? "")
+        var reserved: [String: String] = [:]
+        for key in MQHTTPProperties.reservedKeys { reserved[key] = user.removeValue(forKey: key) }
+        return (user, reserved)
     }
-
-    var keys: String { MQHTTPProperties.decode(properties ?? "")[MQHTTPProperties.keysKey] ?? "" }
 
     /// The service counts deliveries from 1; RocketMQ's reconsume count starts at 0.
     var reconsumeTimes: Int { max(consumedTimes - 1, 0) }
 
     func deliveryMetadata(topic: String, subscriptionExpression: String, consumerGroup: String) -> [String: String] {
-        var metadata = userProperties  // so traceparent / tracestate reach daprd
+        let (user, reserved) = splitProperties
+        var metadata = user  // so traceparent / tracestate reach daprd
         let system: [String: String] = [
-            "topic": topic, "msgId": messageID, "tags": tag ?? "", "keys": keys,
+            "topic": topic, "msgId": messageID, "tags": tag ?? "", "keys": reserved[MQHTTPProperties.keysKey] ?? "",
             "bornTimestamp": "\(publishTime)", "reconsumeTimes": "\(reconsumeTimes)", "consumerGroup": consumerGroup,
             "firstConsumeTime": "\(firstConsumeTime)", "nextConsumeTime": "\(nextConsumeTime)",
             "rocketmq-sub-type": "", "rocketmq-sub-expression": subscriptionExpression, "rocketmq-consumerGroup": consumerGroup,
         ]
         metadata.merge(system) { _, systemValue in systemValue }
-        if let shardingKey = MQHTTPProperties.decode(properties ?? "")[MQHTTPProperties.shardingKeyKey] {
+        if let shardingKey = reserved[MQHTTPProperties.shardingKeyKey] {
             metadata["shardingKey"] = shardingKey
         }
         return metadata
     }
 
     func readResult(topic: String) -> [String: Any] {
-        [
-            "topic": topic, "msgId": messageID, "tags": tag ?? "", "keys": keys,
+        let (user, reserved) = splitProperties
+        return [
+            "topic": topic, "msgId": messageID, "tags": tag ?? "", "keys": reserved[MQHTTPProperties.keysKey] ?? "",
             "bornTimestamp": publishTime, "reconsumeTimes": reconsumeTimes,
-            "properties": userProperties, "body": Base64.encode(Array(body.utf8)), "bodyText": body,
+            "properties": user, "body": Base64.encode(Array(body.utf8)), "bodyText": body,
         ]
     }
 }
