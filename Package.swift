@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQWire", "RocketMQHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -162,7 +163,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
+            dependencies: [
+                "RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore",
+                "TestSupport", "dapr-rocketmq", .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

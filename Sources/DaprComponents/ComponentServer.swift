@@ -22,6 +22,8 @@ public final class ComponentServer: @unchecked Sendable {
         public var maxReceiveMessageLength: Int32 = 16 * 1024 * 1024
         /// How long in-flight calls and acks may take to finish at shutdown.
         public var shutdownGracePeriod: Duration = .seconds(10)
+        /// Where unary handlers continue after their first suspension (`Server.Configuration`).
+        public var unaryHandlerExecutor: (any TaskExecutor)?
 
         public init(socket: ComponentSocket) {
             self.socket = socket
@@ -43,6 +45,7 @@ public final class ComponentServer: @unchecked Sendable {
         self.logger = logger
         var serverConfiguration = Server.Configuration()
         serverConfiguration.maxReceiveMessageLength = configuration.maxReceiveMessageLength
+        serverConfiguration.unaryHandlerExecutor = configuration.unaryHandlerExecutor
         server = Server(configuration: serverConfiguration, logger: logger)
     }
 

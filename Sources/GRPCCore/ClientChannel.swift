@@ -17,7 +17,7 @@ public final class ClientChannel: @unchecked Sendable {
         let credentials = grpc_insecure_credentials_create()
         pointer = grpc_channel_create(target, credentials, nil)
         grpc_channel_credentials_release(credentials)
-        queue.startPolling(name: "grpc-client-queue")
+        queue.startPolling(name: "grpc-client-cq")
     }
 
     /// One request, one response (or the failing status, thrown), as a single batch: the call's

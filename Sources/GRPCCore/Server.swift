@@ -4,7 +4,8 @@ import Logging
 
 /// A gRPC server on the C core: registered methods served by Swift async handlers.
 ///
-/// One completion queue and one poller thread serve every call; handlers run as Swift tasks.
+/// One completion queue and one poller thread serve every call; handlers run as Swift tasks, unary
+/// ones starting on the poller thread (see `handle`).
 /// For each registered method several calls are requested from the core ahead of time, and the
 /// next one is requested *before* the current one is handled. Calls to unregistered methods
 /// are answered with `UNIMPLEMENTED`. Messages over `maxReceiveMessageLength` are refused by
@@ -15,6 +16,9 @@ public final class Server: @unchecked Sendable {
         public var maxSendMessageLength: Int32 = 16 * 1024 * 1024
         /// Calls requested from the core in advance, per method.
         public var requestsAheadPerMethod = 8
+        /// Where unary handlers continue after their first suspension; nil: the global executor.
+        /// They start on the poller thread, so they must not block before they first await.
+        public var unaryHandlerExecutor: (any TaskExecutor)?
 
         public init() {}
     }
@@ -89,7 +93,7 @@ public final class Server: @unchecked Sendable {
         }
         state = .started
         lock.unlock()
-        queue.startPolling(name: "grpc-completion-queue")
+        queue.startPolling(name: "grpc-server-cq")
         grpc_server_start(server)
         for method in methods {
             for _ in 0..<configuration.requestsAheadPerMethod { requestCall(for: method) }
@@ -150,35 +154,54 @@ public final class Server: @unchecked Sendable {
         }
     }
 
+    /// A unary handler starts at once on the poller thread, where its call arrived, and after its
+    /// first suspension continues on `unaryHandlerExecutor`: a call whose handler awaits nothing
+    /// never leaves the poller, and one that awaits a reply can answer from the thread that
+    /// delivered the reply. Either way no thread is woken just to start or resume it. Streaming
+    /// handlers are long-lived and run as ordinary tasks.
     private func handle(_ call: ServerCall, handler: Handler, payload: [UInt8]?) {
         call.watchForClose()
-        let task = Task {
-            let status: GRPCStatus
-            var response: [UInt8]?
-            do {
-                switch handler {
-                case .unary(let unary):
+        let task: Task<Void, Never>
+        switch handler {
+        case .unary(let unary):
+            task = Task.immediate(executorPreference: configuration.unaryHandlerExecutor) { [self] in
+                await run(call) {
+
                     guard let payload else {
                         throw GRPCStatus(.invalidArgument, "a unary call needs exactly one request message")
                     }
-                    response = try await unary(call, payload)
-                case .bidirectionalStreaming(let streaming):
-                    try await streaming(call)
+                    return try await unary(call, payload)
                 }
-                status = .ok
-            } catch let error as GRPCStatus {
-                status = error
-            } catch {
-                if !call.isCancelled {  // a cancelled call's handler failing is expected, not a bug
-                    logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
-                }
-                status = GRPCStatus(.internal, "internal error")
             }
-            if !call.isCancelled {
-                call.finish(with: status, lastMessage: status.code == .ok ? response : nil)
+        case .bidirectionalStreaming(let streaming):
+            task = Task { [self] in
+                await run(call) {
+                    try await streaming(call)
+                    return nil
+                }
             }
         }
         call.onCancel { task.cancel() }
+    }
+
+    /// Runs a handler and ends the call with its response, or with the status it threw.
+    private func run(_ call: ServerCall, _ body: () async throws -> [UInt8]?) async {
+        let status: GRPCStatus
+        var response: [UInt8]?
+        do {
+            response = try await body()
+            status = .ok
+        } catch let error as GRPCStatus {
+            status = error
+        } catch {
+            if !call.isCancelled {  // a cancelled call's handler failing is expected, not a bug
+                logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+            }
+            status = GRPCStatus(.internal, "internal error")
+        }
+        if !call.isCancelled {
+            call.finish(with: status, lastMessage: status.code == .ok ? response : nil)
+        }
     }
 
     // MARK: - Shutdown

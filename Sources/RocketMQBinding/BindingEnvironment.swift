@@ -1,13 +1,18 @@
 import DaprComponents
 import Logging
+import NIOCore
+import NIOPosix
 import RocketMQClient
 
-/// What every binding instance of this process shares: the logger and, only when the
-/// executable was started with the demo broker, that broker's name server address as the
-/// default for components that name none.
+/// What every binding instance of this process shares: the logger, where the output bindings'
+/// connections live and, only when the executable was started with the demo broker, that
+/// broker's name server address as the default for components that name none.
 struct BindingEnvironment: Sendable {
     var logger: Logger
     var demoNameServer: String?
+    /// The output bindings' producers and readers connect on this one loop, which is also where
+    /// the server's unary handlers continue (`RocketMQBindingFactory.unaryHandlerExecutor`).
+    var outputEventLoop: EventLoop
 
     /// The logger of one instance and direction: every line names both.
     func logger(instance: String, direction: String) -> Logger {
@@ -39,7 +44,14 @@ public struct RocketMQBindingFactory: BindingFactory {
     /// - Parameter demoNameServer: the in-memory test broker's name server, used for components
     ///   that name no name server; nil in production.
     public init(logger: Logger, demoNameServer: String? = nil) {
-        environment = BindingEnvironment(logger: logger, demoNameServer: demoNameServer)
+        environment = BindingEnvironment(
+            logger: logger, demoNameServer: demoNameServer, outputEventLoop: MultiThreadedEventLoopGroup.singleton.next())
+    }
+
+    /// The executor to give the server for unary handlers: the loop the output bindings' broker
+    /// connections live on, so a `create` resumes where the broker's reply was read.
+    public var unaryHandlerExecutor: any TaskExecutor {
+        EventLoopTaskExecutor(environment.outputEventLoop)
     }
 
     public func makeInputBinding(instance: String) -> InputBindingComponent {

@@ -37,10 +37,10 @@ enum DaprRocketMQ {
         }
 
         let socket = ComponentSocket(name: options.socketName, environment: ProcessInfo.processInfo.environment)
-        let server = ComponentServer(
-            configuration: ComponentServer.Configuration(socket: socket),
-            factory: RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress),
-            logger: logger)
+        let factory = RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress)
+        var configuration = ComponentServer.Configuration(socket: socket)
+        configuration.unaryHandlerExecutor = factory.unaryHandlerExecutor
+        let server = ComponentServer(configuration: configuration, factory: factory, logger: logger)
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         do {
             try server.start()

@@ -108,3 +108,57 @@ final class Counter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+/// Unary handlers start on the thread that received the call and continue on the configured
+/// executor only after their first suspension.
+final class UnaryHandlerExecutorTests: XCTestCase {
+    func testUnaryHandlersStartAtOnceAndResumeOnTheConfiguredExecutor() async throws {
+        let executor = QueueTaskExecutor()
+        var configuration = Server.Configuration()
+        configuration.unaryHandlerExecutor = executor
+        let server = Server(configuration: configuration, logger: .init(label: "test"))
+        try server.register("/test.Where/Immediate", .unary { _, request in request })
+        try server.register("/test.Where/Suspending", .unary { _, _ in
+            let startedElsewhere = !executor.isCurrent
+            try await Task.sleep(for: .milliseconds(1))
+            return [startedElsewhere ? 1 : 0, executor.isCurrent ? 1 : 0]
+        })
+        let path = NSTemporaryDirectory() + "grpccore-\(UUID().uuidString.prefix(8)).sock"
+        try server.start(listeningOn: "unix:" + path)
+        let channel = ClientChannel(target: "unix:" + path)
+
+        let echoed = try await channel.unary("/test.Where/Immediate", [7])
+        XCTAssertEqual(echoed, [7])
+        XCTAssertEqual(executor.jobsRun, 0, "a handler that awaits nothing never goes through the executor")
+        let answer = try await channel.unary("/test.Where/Suspending", [])
+        XCTAssertEqual(answer, [1, 1], "[started off the executor, resumed on it]")
+        XCTAssertGreaterThan(executor.jobsRun, 0)
+
+        await channel.close()
+        await server.shutdown(gracePeriod: .seconds(1))
+        unlink(path)
+    }
+}
+
+/// A task executor on a serial dispatch queue that knows when it is the current one.
+private final class QueueTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "test-executor")
+    private let key = DispatchSpecificKey<Bool>()
+    private let lock = NSLock()
+    private var count = 0
+
+    init() {
+        queue.setSpecific(key: key, value: true)
+    }
+
+    var isCurrent: Bool { DispatchQueue.getSpecific(key: key) == true }
+    var jobsRun: Int { lock.withLock { count } }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { [self] in
+            lock.withLock { count += 1 }
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}

@@ -27,7 +27,9 @@ final class BindingThroughSocketTests: XCTestCase {
         logger.logLevel = .warning
         var serverConfiguration = ComponentServer.Configuration(socket: socket)
         serverConfiguration.shutdownGracePeriod = .seconds(2)
-        server = ComponentServer(configuration: serverConfiguration, factory: RocketMQBindingFactory(logger: logger), logger: logger)
+        let factory = RocketMQBindingFactory(logger: logger)
+        serverConfiguration.unaryHandlerExecutor = factory.unaryHandlerExecutor
+        server = ComponentServer(configuration: serverConfiguration, factory: factory, logger: logger)
         try server.start()
     }
 

@@ -27,7 +27,9 @@ final class HTTPAccessThroughSocketTests: XCTestCase {
         socket = ComponentSocket(name: "rocketmq", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
         var configuration = ComponentServer.Configuration(socket: socket)
         configuration.shutdownGracePeriod = .seconds(2)
-        server = ComponentServer(configuration: configuration, factory: RocketMQBindingFactory(logger: quiet), logger: quiet)
+        let factory = RocketMQBindingFactory(logger: quiet)
+        configuration.unaryHandlerExecutor = factory.unaryHandlerExecutor
+        server = ComponentServer(configuration: configuration, factory: factory, logger: quiet)
         try server.start()
     }
 
