@@ -116,6 +116,7 @@ let package = Package(
                 "GRPCCore", "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQTestBroker",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -147,6 +148,7 @@ let package = Package(
                 "RocketMQClient", "RocketMQTestBroker", "RocketMQWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -163,10 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: [
-                "RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore",
-                "TestSupport", "dapr-rocketmq", .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
         ),
     ],
     swiftLanguageModes: [.v5]

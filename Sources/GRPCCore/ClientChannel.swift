@@ -23,8 +23,18 @@ public final class ClientChannel: @unchecked Sendable {
     /// One request, one response (or the failing status, thrown), as a single batch: the call's
     /// headers, message, half-close and every receive complete together, so the caller resumes once.
     public func unary(_ method: String, _ request: [UInt8], metadata: Metadata = Metadata(), timeout: Duration? = nil) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { continuation in
+            unary(method, request, metadata: metadata, timeout: timeout) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The same call with a completion instead of a suspension: `completion` runs on the poller
+    /// thread (it must not block) with the response or the failing status. A caller can start its
+    /// next call from there, with no task switch in between.
+    public func unary(_ method: String, _ request: [UInt8], metadata: Metadata = Metadata(), timeout: Duration? = nil,
+                      completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void) {
         let call = ClientCall(taking: createCall(method, timeout: timeout), channel: self, metadata: nil)
-        return try await call.unary(request, metadata: metadata)
+        call.unary(request, metadata: metadata, completion: completion)
     }
 
     /// Starts a streaming call of `method` (`/package.Service/Method`); `timeout` nil for none.
@@ -81,15 +91,25 @@ public final class ClientCall: @unchecked Sendable {
         grpc_call_unref(pointer)
     }
 
-    fileprivate func unary(_ request: [UInt8], metadata: Metadata) async throws -> [UInt8] {
-        let result = try await OperationBatch([
+    /// The batch's completion keeps the call alive until the answer is in.
+    fileprivate func unary(_ request: [UInt8], metadata: Metadata, completion: @escaping @Sendable (Result<[UInt8], GRPCStatus>) -> Void) {
+        let batch = OperationBatch([
             .sendInitialMetadata(metadata), .sendMessage(request), .sendCloseFromClient,
             .receiveInitialMetadata, .receiveMessage, .receiveStatusOnClient,
-        ]).run(on: pointer)
-        let status = result.status ?? GRPCStatus(.unknown, "the call ended without a status")
-        finalStatus.set(status)
-        guard status.code == .ok, let message = result.message else { throw status }
-        return message
+        ])
+        do {
+            try batch.start(on: pointer) { [self] result in
+                let status = result.status ?? GRPCStatus(.unknown, "the call ended without a status")
+                finalStatus.set(status)
+                if status.code == .ok, let message = result.message {
+                    completion(.success(message))
+                } else {
+                    completion(.failure(status))
+                }
+            }
+        } catch {
+            completion(.failure(GRPCStatus(.unknown, "the call could not start: \(error)")))
+        }
     }
 
     public func send(_ message: [UInt8]) async throws {

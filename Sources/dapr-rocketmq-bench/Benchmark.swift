@@ -4,6 +4,7 @@ import Foundation
 import GRPCCore
 import Logging
 import NIOCore
+import NIOPosix
 import RocketMQClient
 import RocketMQTestBroker
 
@@ -116,18 +117,19 @@ enum Benchmark {
         // The gRPC floor: ListOperations is answered from memory, so it costs the round trip through
         // the socket, the C core and the server's dispatch, and nothing else.
         for concurrency in options.concurrencies {
-            let (latency, seconds) = try await measure(count: options.messages, concurrency: concurrency) {
-                _ = try await unary(channel, output + "ListOperations", [], instance: "bench")
-            }
+            let (latency, seconds) = try await ClosedLoop.run(count: options.messages, concurrency: concurrency,
+                                                              call(channel, output + "ListOperations", [], instance: "bench"))
             report.latency("floor_c\(concurrency)", "ListOperations (gRPC floor), concurrency \(concurrency)", latency, seconds)
         }
         // Ping is a health check: it asks the name server for the instance's topic routes.
-        let (ping, pingSeconds) = try await measure(count: options.messages, concurrency: 1) {
-            _ = try await unary(channel, output + "Ping", [], instance: "bench")
-        }
+        let (ping, pingSeconds) = try await ClosedLoop.run(count: options.messages, concurrency: 1,
+                                                           call(channel, output + "Ping", [], instance: "bench"))
         report.latency("ping_c1", "Ping (health check: a name-server route lookup), concurrency 1", ping, pingSeconds)
 
-        let producer = Producer(configuration: ProducerConfiguration(client: ClientConfiguration(nameServers: [nameServer]), group: "bench-direct"))
+        // The direct sends run where their connection lives, as the component's handlers do.
+        let directLoop = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
+        let producer = Producer(configuration: ProducerConfiguration(client: ClientConfiguration(nameServers: [nameServer]), group: "bench-direct"),
+                                eventLoopGroup: directLoop.eventLoop)
         try await producer.start()
         var cpuPer10k: [Double] = []
         for concurrency in options.concurrencies {
@@ -135,13 +137,12 @@ enum Benchmark {
                 let body = [UInt8](repeating: UInt8(ascii: "x"), count: size)
                 let invoke = InvokeRequest(data: body, operation: "create").encoded()
                 let cpuBefore = figures.cpuSeconds
-                let (viaGRPC, seconds) = try await measure(count: options.messages, concurrency: concurrency) {
-                    _ = try await unary(channel, output + "Invoke", invoke, instance: "bench")
-                }
+                let (viaGRPC, seconds) = try await ClosedLoop.run(count: options.messages, concurrency: concurrency,
+                                                                  call(channel, output + "Invoke", invoke, instance: "bench"))
                 cpuPer10k.append((figures.cpuSeconds - cpuBefore) / Double(options.messages) * 10_000)
                 report.latency("create_c\(concurrency)_\(size)b", "create via gRPC, c=\(concurrency), \(size) B", viaGRPC, seconds,
                                extra: String(format: "component CPU %.0f µs/op", cpuPer10k.last! * 100))
-                let (direct, directSeconds) = try await measure(count: options.messages, concurrency: concurrency) {
+                let (direct, directSeconds) = try await measure(count: options.messages, concurrency: concurrency, on: directLoop) {
                     _ = try await producer.send(OutgoingMessage(topic: "bench", body: body))
                 }
                 report.latency("direct_c\(concurrency)_\(size)b", "direct client send, c=\(concurrency), \(size) B", direct, directSeconds)
@@ -246,13 +247,23 @@ enum Benchmark {
         try await channel.unary(method, request, metadata: [instanceHeader: instance], timeout: .seconds(30))
     }
 
-    /// Runs `count` operations with `concurrency` workers; latency per operation.
-    static func measure(count: Int, concurrency: Int, _ operation: @escaping @Sendable () async throws -> Void) async throws -> (LatencyRecorder, Double) {
+    /// One unary call for `ClosedLoop`, on the completion form of the client.
+    static func call(_ channel: ClientChannel, _ method: String, _ request: [UInt8], instance: String) -> ClosedLoop.Call {
+        { done in
+            channel.unary(method, request, metadata: [instanceHeader: instance], timeout: .seconds(30)) { result in
+                if case .failure(let status) = result { done(status) } else { done(nil) }
+            }
+        }
+    }
+
+    /// Runs `count` operations with `concurrency` tasks preferring `executor`; latency per operation.
+    static func measure(count: Int, concurrency: Int, on executor: any TaskExecutor,
+                        _ operation: @escaping @Sendable () async throws -> Void) async throws -> (LatencyRecorder, Double) {
         let next = Ticket(count)
         let start = ContinuousClock.now
         let recorders = try await withThrowingTaskGroup(of: LatencyRecorder.self) { group in
             for _ in 0..<concurrency {
-                group.addTask {
+                group.addTask(executorPreference: executor) {
                     var recorder = LatencyRecorder()
                     while next.take() {
                         let begin = ContinuousClock.now

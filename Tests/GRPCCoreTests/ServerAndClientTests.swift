@@ -54,6 +54,18 @@ final class ServerAndClientTests: XCTestCase {
         }
     }
 
+    func testUnaryCompletionsCarryAnswersAndStatusesAndCanChainCalls() async throws {
+        let channel = self.channel!
+        let (first, second) = await withCheckedContinuation { continuation in
+            channel.unary("/test.Echo/Unary", Array("hi".utf8), metadata: ["x-echo-prefix": "<"]) { first in
+                // The next call starts from the completion itself, as a load generator's do.
+                channel.unary("/test.Echo/Unary", Array("fail".utf8)) { second in continuation.resume(returning: (first, second)) }
+            }
+        }
+        XCTAssertEqual(first, .success(Array("<hi".utf8)))
+        XCTAssertEqual(second, .failure(GRPCStatus(.notFound, "no such thing")))
+    }
+
     func testUnknownMethodsAreUnimplemented() async throws {
         do {
             _ = try await channel.unary("/test.Echo/Missing", [])

@@ -1,6 +1,6 @@
 import NIOCore
 import NIOPosix
-@testable import RocketMQBinding
+import RocketMQClient
 import XCTest
 
 final class EventLoopTaskExecutorTests: XCTestCase {
