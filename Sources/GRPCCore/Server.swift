@@ -166,7 +166,6 @@ public final class Server: @unchecked Sendable {
         case .unary(let unary):
             task = Task.immediate(executorPreference: configuration.unaryHandlerExecutor) { [self] in
                 await run(call) {
-
                     guard let payload else {
                         throw GRPCStatus(.invalidArgument, "a unary call needs exactly one request message")
                     }

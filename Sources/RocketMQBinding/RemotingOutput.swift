@@ -24,10 +24,10 @@ final class RemotingOutput: OutputTransport {
     }
 
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> RemotingOutput {
-        let group = environment.outputEventLoop
-        let producer = Producer(configuration: metadata.producerConfiguration(), eventLoopGroup: group, logger: logger)
+        let loop = environment.outputEventLoop
+        let producer = Producer(configuration: metadata.producerConfiguration(), eventLoopGroup: loop, logger: logger)
         let reader = LitePullConsumer(client: metadata.clientConfiguration(), group: metadata.consumerGroup,
-                                      consumeFromWhere: metadata.consumeFromWhere, eventLoopGroup: group, logger: logger)
+                                      consumeFromWhere: metadata.consumeFromWhere, eventLoopGroup: loop, logger: logger)
         do {
             try await producer.start()
             try await reader.start()
