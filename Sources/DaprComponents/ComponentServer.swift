@@ -22,7 +22,7 @@ public final class ComponentServer: @unchecked Sendable {
         public var maxReceiveMessageLength: Int32 = 16 * 1024 * 1024
         /// How long in-flight calls and acks may take to finish at shutdown.
         public var shutdownGracePeriod: Duration = .seconds(10)
-        /// Where unary handlers continue after their first suspension (`Server.Configuration`).
+        /// The executor unary handlers prefer (`Server.Configuration`); nil: the global executor.
         public var unaryHandlerExecutor: (any TaskExecutor)?
 
         public init(socket: ComponentSocket) {

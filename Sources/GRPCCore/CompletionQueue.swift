@@ -4,10 +4,9 @@ import Foundation
 /// Owns the one completion queue of a server and the one thread that polls it.
 ///
 /// The poller waits with no deadline (an idle server costs nothing and never times out) and
-/// turns each event into `CompletionTag.complete(success:)`, which resumes the waiting Swift
-/// task or, for a new unary call, runs its handler up to the handler's first suspension. The
-/// thread ends when the queue, after `shutdown()`, reports `GRPC_QUEUE_SHUTDOWN`; then the queue
-/// is destroyed.
+/// only turns each event into `CompletionTag.complete(success:)`, which resumes the waiting
+/// Swift task; handlers never run on this thread. The thread ends when the queue, after
+/// `shutdown()`, reports `GRPC_QUEUE_SHUTDOWN`; then the queue is destroyed.
 final class CompletionQueue: @unchecked Sendable {
     let pointer: OpaquePointer  // grpc_completion_queue*, owned
     private let drained = OneShotEvent()

@@ -4,8 +4,7 @@ import Logging
 
 /// A gRPC server on the C core: registered methods served by Swift async handlers.
 ///
-/// One completion queue and one poller thread serve every call; handlers run as Swift tasks, unary
-/// ones starting on the poller thread (see `handle`).
+/// One completion queue and one poller thread serve every call; handlers run as Swift tasks.
 /// For each registered method several calls are requested from the core ahead of time, and the
 /// next one is requested *before* the current one is handled. Calls to unregistered methods
 /// are answered with `UNIMPLEMENTED`. Messages over `maxReceiveMessageLength` are refused by
@@ -16,8 +15,7 @@ public final class Server: @unchecked Sendable {
         public var maxSendMessageLength: Int32 = 16 * 1024 * 1024
         /// Calls requested from the core in advance, per method.
         public var requestsAheadPerMethod = 8
-        /// Where unary handlers continue after their first suspension; nil: the global executor.
-        /// They start on the poller thread, so they must not block before they first await.
+        /// The executor unary handlers prefer; nil: the global executor. Never the poller thread.
         public var unaryHandlerExecutor: (any TaskExecutor)?
 
         public init() {}
@@ -154,17 +152,15 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    /// A unary handler starts at once on the poller thread, where its call arrived, and after its
-    /// first suspension continues on `unaryHandlerExecutor`: a call whose handler awaits nothing
-    /// never leaves the poller, and one that awaits a reply can answer from the thread that
-    /// delivered the reply. Either way no thread is woken just to start or resume it. Streaming
-    /// handlers are long-lived and run as ordinary tasks.
+    /// Unary handlers run as tasks preferring `unaryHandlerExecutor`, so that one whose work lives
+    /// on that executor (a reply read on an event loop) starts, resumes and answers there without
+    /// further thread hand-offs. Streaming handlers are long-lived and run as ordinary tasks.
     private func handle(_ call: ServerCall, handler: Handler, payload: [UInt8]?) {
         call.watchForClose()
         let task: Task<Void, Never>
         switch handler {
         case .unary(let unary):
-            task = Task.immediate(executorPreference: configuration.unaryHandlerExecutor) { [self] in
+            task = Task(executorPreference: configuration.unaryHandlerExecutor) { [self] in
                 await run(call) {
                     guard let payload else {
                         throw GRPCStatus(.invalidArgument, "a unary call needs exactly one request message")

@@ -11,7 +11,7 @@ struct BindingEnvironment: Sendable {
     var logger: Logger
     var demoNameServer: String?
     /// The output bindings' producers and readers connect on this one loop, which is also where
-    /// the server's unary handlers continue (`RocketMQBindingFactory.unaryHandlerExecutor`).
+    /// the server's unary handlers run (`RocketMQBindingFactory.unaryHandlerExecutor`).
     var outputEventLoop: EventLoop
 
     /// The logger of one instance and direction: every line names both.
@@ -49,7 +49,8 @@ public struct RocketMQBindingFactory: BindingFactory {
     }
 
     /// The executor to give the server for unary handlers: the loop the output bindings' broker
-    /// connections live on, so a `create` resumes where the broker's reply was read.
+    /// connections live on, so a `create` writes to the broker, resumes when the reply is read
+    /// and answers, all on that one thread.
     public var unaryHandlerExecutor: any TaskExecutor {
         EventLoopTaskExecutor(environment.outputEventLoop)
     }

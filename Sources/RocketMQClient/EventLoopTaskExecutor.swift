@@ -1,9 +1,8 @@
 import NIOCore
 
-/// Runs task jobs on one NIO event loop. A task that prefers it and awaits a broker's reply over
-/// a connection on the same loop resumes on the thread that read the reply, in the same loop
-/// turn, with no thread woken; the component's unary handlers and the benchmark's direct sends
-/// use it so.
+/// Runs task jobs on one NIO event loop. A task that prefers it writes to connections on that
+/// loop without a hand-off, and resumes on the thread that read the reply, in the same loop turn,
+/// with no thread woken; the component's unary handlers and the benchmark's direct sends use it so.
 public final class EventLoopTaskExecutor: TaskExecutor {
     public let eventLoop: EventLoop
 
