@@ -11,7 +11,7 @@ struct BindingEnvironment: Sendable {
     var logger: Logger
     var demoNameServer: String?
     /// The output bindings' producers and readers connect on this one loop, which is also where
-    /// the server's unary handlers run (`RocketMQBindingFactory.unaryHandlerExecutor`).
+    /// the server's unary handlers run (`RocketMQBindingFactory.makeServer`).
     var outputEventLoop: EventLoop
 
     /// The logger of one instance and direction: every line names both.
@@ -48,11 +48,13 @@ public struct RocketMQBindingFactory: BindingFactory {
             logger: logger, demoNameServer: demoNameServer, outputEventLoop: MultiThreadedEventLoopGroup.singleton.next())
     }
 
-    /// The executor to give the server for unary handlers: the loop the output bindings' broker
-    /// connections live on, so a `create` writes to the broker, resumes when the reply is read
-    /// and answers, all on that one thread.
-    public var unaryHandlerExecutor: any TaskExecutor {
-        EventLoopTaskExecutor(environment.outputEventLoop)
+    /// The component server for these bindings. Its unary handlers run on the loop the output
+    /// bindings' broker connections live on, so a `create` writes to the broker, resumes when the
+    /// reply is read and answers, all on that one thread.
+    public func makeServer(_ configuration: ComponentServer.Configuration, logger: Logger) -> ComponentServer {
+        var configuration = configuration
+        configuration.unaryHandlerExecutor = EventLoopTaskExecutor(environment.outputEventLoop)
+        return ComponentServer(configuration: configuration, factory: self, logger: logger)
     }
 
     public func makeInputBinding(instance: String) -> InputBindingComponent {

@@ -37,10 +37,8 @@ enum DaprRocketMQ {
         }
 
         let socket = ComponentSocket(name: options.socketName, environment: ProcessInfo.processInfo.environment)
-        let factory = RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress)
-        var configuration = ComponentServer.Configuration(socket: socket)
-        configuration.unaryHandlerExecutor = factory.unaryHandlerExecutor
-        let server = ComponentServer(configuration: configuration, factory: factory, logger: logger)
+        let server = RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress)
+            .makeServer(ComponentServer.Configuration(socket: socket), logger: logger)
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         do {
             try server.start()

@@ -27,9 +27,7 @@ final class BindingThroughSocketTests: XCTestCase {
         logger.logLevel = .warning
         var serverConfiguration = ComponentServer.Configuration(socket: socket)
         serverConfiguration.shutdownGracePeriod = .seconds(2)
-        let factory = RocketMQBindingFactory(logger: logger)
-        serverConfiguration.unaryHandlerExecutor = factory.unaryHandlerExecutor
-        server = ComponentServer(configuration: serverConfiguration, factory: factory, logger: logger)
+        server = RocketMQBindingFactory(logger: logger).makeServer(serverConfiguration, logger: logger)
         try server.start()
     }
 

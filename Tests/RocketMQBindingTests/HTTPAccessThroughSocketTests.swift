@@ -27,9 +27,7 @@ final class HTTPAccessThroughSocketTests: XCTestCase {
         socket = ComponentSocket(name: "rocketmq", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
         var configuration = ComponentServer.Configuration(socket: socket)
         configuration.shutdownGracePeriod = .seconds(2)
-        let factory = RocketMQBindingFactory(logger: quiet)
-        configuration.unaryHandlerExecutor = factory.unaryHandlerExecutor
-        server = ComponentServer(configuration: configuration, factory: factory, logger: quiet)
+        server = RocketMQBindingFactory(logger: quiet).makeServer(configuration, logger: quiet)
         try server.start()
     }
 
