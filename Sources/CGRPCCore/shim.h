@@ -12,6 +12,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/grpc_security.h>
 #include <string.h>
+#include <dlfcn.h>
 
 static inline grpc_op cgrpc_op_send_initial_metadata(grpc_metadata *metadata, size_t count) {
     grpc_op op; memset(&op, 0, sizeof op);
@@ -113,6 +114,22 @@ static inline grpc_arg cgrpc_integer_arg(char *key, int value) {
     arg.key = key;
     arg.value.integer = value;
     return arg;
+}
+
+/// Turns off Abseil's Mutex deadlock detection; returns 0 when this libabsl has no such switch.
+///
+/// Debian builds Abseil without NDEBUG, so every absl::Mutex lock the core takes also updates a
+/// process-wide lock-order graph under one global lock: about 80 graph look-ups per call, contended
+/// by every thread that touches the core. Upstream release builds compile that out; this is the
+/// documented run-time switch (absl::SetMutexDeadlockDetectionMode(kIgnore)). It is looked up by
+/// name because it is C++ (Debian's inline namespace "debian3") and must not become a link-time
+/// dependency.
+static inline int cgrpc_disable_abseil_deadlock_detection(void) {
+    void (*set_mode)(int) = (void (*)(int))dlsym(
+        RTLD_DEFAULT, "_ZN4absl7debian329SetMutexDeadlockDetectionModeENS0_15OnDeadlockCycleE");
+    if (set_mode == NULL) return 0;
+    set_mode(0);  /* OnDeadlockCycle::kIgnore */
+    return 1;
 }
 
 #endif

@@ -17,6 +17,8 @@ final class CompletionQueue: @unchecked Sendable {
 
     func startPolling(name: String) {
         let thread = Thread { [self] in
+            // Named from inside: on Linux, a name set before `start()` never reaches the kernel.
+            Thread.current.name = name
             while true {
                 let event = grpc_completion_queue_next(pointer, cgrpc_infinite_future(), nil)
                 switch event.type {
@@ -32,7 +34,6 @@ final class CompletionQueue: @unchecked Sendable {
                 }
             }
         }
-        thread.name = name
         thread.start()
     }
 

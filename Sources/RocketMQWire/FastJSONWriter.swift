@@ -40,36 +40,68 @@ public struct FastJSONWriter: Sendable {
     /// Appends a quoted, escaped string.
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        for scalar in value.unicodeScalars {
-            switch scalar.value {
-            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x00..<0x20, 0x7F:
-                unicodeEscape(UInt16(scalar.value))
-            case 0x80...:
-                if options.escapeNonASCII {
-                    for unit in String(Character(scalar)).utf16 { unicodeEscape(unit) }
-                } else {
-                    bytes.append(contentsOf: String(Character(scalar)).utf8)
-                }
-            default:
-                bytes.append(UInt8(truncatingIfNeeded: scalar.value))
-            }
+        if options.escapeNonASCII {
+            for scalar in value.unicodeScalars { appendEscaped(scalar) }
+        } else {
+            // Raw UTF-8 out: only single bytes are ever escaped, so work on the bytes and copy
+            // the runs between escapes whole.
+            var text = value
+            text.withUTF8 { appendEscapedUTF8($0) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func unicodeEscape(_ unit: UInt16) {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u")])
-        for shift in stride(from: 12, through: 0, by: -4) {
-            bytes.append(hex[Int((unit >> UInt16(shift)) & 0xF)])
+    private mutating func appendEscapedUTF8(_ text: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        for index in text.indices {
+            let byte = text[index]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
+            appendEscaped(Unicode.Scalar(byte))
+            runStart = index + 1
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
+    }
+
+    private mutating func appendEscaped(_ scalar: Unicode.Scalar) {
+        switch scalar.value {
+        case 0x22: appendBackslashed(0x22)
+        case 0x5C: appendBackslashed(0x5C)
+        case 0x08: appendBackslashed(UInt8(ascii: "b"))
+        case 0x09: appendBackslashed(UInt8(ascii: "t"))
+        case 0x0A: appendBackslashed(UInt8(ascii: "n"))
+        case 0x0C: appendBackslashed(UInt8(ascii: "f"))
+        case 0x0D: appendBackslashed(UInt8(ascii: "r"))
+        case 0x00..<0x20, 0x7F:
+            unicodeEscape(UInt16(scalar.value))
+        case 0x80...:
+            if options.escapeNonASCII {
+                for unit in String(Character(scalar)).utf16 { unicodeEscape(unit) }
+            } else {
+                bytes.append(contentsOf: String(Character(scalar)).utf8)
+            }
+        default:
+            bytes.append(UInt8(truncatingIfNeeded: scalar.value))
+        }
+    }
+
+    private mutating func appendBackslashed(_ byte: UInt8) {
+        bytes.append(0x5C)
+        bytes.append(byte)
+    }
+
+    /// `\uXXXX`, uppercase hex.
+    private mutating func unicodeEscape(_ unit: UInt16) {
+        appendBackslashed(UInt8(ascii: "u"))
+        for shift in stride(from: 12, through: 0, by: -4) {
+            let digit = UInt8((unit >> UInt16(shift)) & 0xF)
+            bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "A") + digit - 10)
+        }
+    }
+
+    /// Makes room for `count` more bytes (a caller that knows the size spares the regrowth).
+    public mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(bytes.count + count)
     }
 
     /// Appends an object key followed by `:`. With ``Options/bareIntegerKeys``, keys that are

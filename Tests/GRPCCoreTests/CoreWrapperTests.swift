@@ -6,6 +6,13 @@ final class CoreWrapperTests: XCTestCase {
     override func setUp() { GRPCLibrary.retain() }
     override func tearDown() { GRPCLibrary.release() }
 
+    func testAbseilDeadlockDetectionIsSwitchedOffBeforeTheCoreStarts() {
+        // Debian's Abseil is a debug build: without the switch, every core mutex lock also
+        // updates a global lock-order graph. The switch is found by its C++ name, so a renamed
+        // Abseil namespace would silently lose it; this catches that.
+        XCTAssertTrue(GRPCLibrary.abseilDeadlockDetectionIsOff)
+    }
+
     func testByteBufferCopiesBytesInAndOut() {
         let bytes: [UInt8] = Array(0...255) + Array(repeating: 7, count: 70_000)
         XCTAssertEqual(CoreByteBuffer(copying: bytes).bytes(), bytes)

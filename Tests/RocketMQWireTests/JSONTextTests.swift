@@ -6,6 +6,11 @@ final class JSONTextTests: XCTestCase {
         var writer = FastJSONWriter()
         writer.string("a\"b\\c/d\n\t\r\u{8}\u{C}\u{1}\u{2}\u{1F}\u{7F}é€😀")
         XCTAssertEqual(writer.text, #""a\"b\\c/d\n\t\r\b\f\u0001\u0002\u001F\u007Fé€😀""#)
+        var edges = FastJSONWriter()  // escapes at both ends, back to back, and an empty string
+        edges.string("\u{1}é\"\"")
+        edges.raw(",")
+        edges.string("")
+        XCTAssertEqual(edges.text, #""\u0001é\"\"","""#)
         var browser = FastJSONWriter(options: .init(escapeNonASCII: true))
         browser.string("é😀")
         XCTAssertEqual(browser.text, #""\u00E9\uD83D\uDE00""#)

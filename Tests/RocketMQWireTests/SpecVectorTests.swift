@@ -79,6 +79,18 @@ final class SpecVectorTests: XCTestCase {
         )
     }
 
+    func testARecordedOrderWithARepeatedKeyStillWritesEachFieldOnce() throws {
+        var command = javaRequest(code: .pullMessage, opaque: 12, ext: ["a": "1", "b": "2", "c": "3"])
+        command.extFieldsOrder = ["b", "b", "a"]  // as many names as fields, but "c" is missing
+        XCTAssertEqual(
+            String(decoding: try command.encodedHeader(), as: UTF8.self),
+            #"{"code":11,"extFields":{"b":"2","a":"1","c":"3"},"flag":0,"language":"JAVA","opaque":12,"serializeTypeCurrentRPC":"JSON","version":409}"#
+        )
+        command.serializeType = .rocketmq
+        let decoded = try RemotingCommand.decodeHeader(try command.encodedHeader(), serializeType: .rocketmq)
+        XCTAssertEqual(decoded.extFieldsOrder, ["b", "a", "c"])
+    }
+
     func testGoStyleJSONHeaderWithNumericExtValuesDecodes() throws {
         let header = #"{"code":14,"language":"GO","version":317,"opaque":3,"flag":0,"remark":"","extFields":{"queueId":0,"topic":"T","flag":true,"x":null}}"#
         let command = try RemotingCommand.decodeHeader(Array(header.utf8), serializeType: .json)
