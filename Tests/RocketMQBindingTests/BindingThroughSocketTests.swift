@@ -81,6 +81,8 @@ final class BindingThroughSocketTests: XCTestCase {
                                               "count": 5000, "error_rate": 0.1, "seed": 11], timeout: 900)
         XCTAssertEqual(result["distinct_succeeded"] as? Int, 5000)
         XCTAssertEqual(result["missing"] as? [String], [])
+        XCTAssertEqual(result["duplicates_after_success"] as? Int, 0, "an acked message never comes again")
+        XCTAssertEqual(result["stored_twice"] as? Int, 0, "with the broker up, every send is stored once")
         let errorAcks = try XCTUnwrap(result["error_acks"] as? Int)
         XCTAssertGreaterThan(errorAcks, 300, "about 10% of the deliveries were failed")
         XCTAssertGreaterThanOrEqual(result["retried_deliveries"] as? Int ?? 0, errorAcks, "every failed message came back through the retry topic")

@@ -116,6 +116,10 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(result["distinct_succeeded"] as? Int, 2000)
         XCTAssertEqual(result["missing"] as? [String], [])
         XCTAssertEqual(result["duplicates_after_success"] as? Int, 0, "only unacked messages may come twice")
+        // A send whose reply the restart cut off is retried and may be stored twice (sends are
+        // at-least-once, as in Apache's clients); the copy must keep the message's unique key.
+        XCTAssertNotNil(result["stored_twice"] as? Int)
+        XCTAssertEqual(result["stored_twice_under_another_msg_id"] as? Int, 0, "a retried send keeps its msgId")
     }
 
     func testNameServerDownAtInitIsUnavailableThenRecoversWithoutARestart() async throws {
