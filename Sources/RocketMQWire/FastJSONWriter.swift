@@ -74,12 +74,8 @@ public struct FastJSONWriter: Sendable {
         case 0x0D: appendBackslashed(UInt8(ascii: "r"))
         case 0x00..<0x20, 0x7F:
             unicodeEscape(UInt16(scalar.value))
-        case 0x80...:
-            if options.escapeNonASCII {
-                for unit in String(Character(scalar)).utf16 { unicodeEscape(unit) }
-            } else {
-                bytes.append(contentsOf: String(Character(scalar)).utf8)
-            }
+        case 0x80...:  // only with escapeNonASCII: raw UTF-8 never comes here
+            for unit in scalar.utf16 { unicodeEscape(unit) }
         default:
             bytes.append(UInt8(truncatingIfNeeded: scalar.value))
         }

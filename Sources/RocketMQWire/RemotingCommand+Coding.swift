@@ -149,7 +149,8 @@ extension RemotingCommand {
     func encodedJSONHeader() -> [UInt8] {
         var w = FastJSONWriter()
         // The fixed members take about 130 bytes; each ext field its text plus quotes and separators.
-        w.reserveCapacity(160 + (remark?.utf8.count ?? 0) + extFields.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        let extBytes = extFields.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 }
+        w.reserveCapacity(160 + (remark?.utf8.count ?? 0) + extBytes)
         w.raw("{")
         w.key("code")
         w.raw(String(code))
