@@ -14,7 +14,9 @@ enum FuzzTargets: String, CaseIterable {
         switch self {
         case .remotingFrame:
             var buffer = ByteBuffer(bytes: bytes)
-            while (try? RemotingCommand.decodeFrame(from: &buffer)) ?? nil != nil {}
+            while let command = (try? RemotingCommand.decodeFrame(from: &buffer)) ?? nil {
+                assertRewritesTheSame(command)
+            }
         case .storedMessages:
             _ = try? StoredMessageDecoder.decodeAll(bytes)
         case .routeJSON:
@@ -26,5 +28,17 @@ enum FuzzTargets: String, CaseIterable {
             _ = try? ReflectionRequest(decoding: bytes)
             _ = try? EmptyMessage(decoding: bytes)
         }
+    }
+
+    /// Whatever we decode we can write back, and reading that gives the same command. Encoding may
+    /// refuse (escaping can outgrow the frame limit), but must not change anything it writes.
+    private func assertRewritesTheSame(_ command: RemotingCommand) {
+        guard let frame = try? command.encodedFrame() else { return }
+        var expected = command
+        if case .unknown = command.language, command.serializeType == .json {
+            expected.language = .other  // JSON names only the known languages; the rest go as OTHER
+        }
+        let reread = try? RemotingCommand.decode(frame: frame)
+        precondition(reread == expected, "re-encoding changed \(command) into \(String(describing: reread))")
     }
 }
