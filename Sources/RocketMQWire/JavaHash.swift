@@ -20,6 +20,7 @@ public enum JavaHash {
     /// HashMap starts with 16 buckets and doubles while `count > 0.75 * buckets`; a key's bucket is
     /// `(h ^ (h >>> 16)) & (buckets - 1)`; within a bucket, insertion order survives resizes.
     public static func hashMapIterationOrder(_ keys: [String]) -> [String] {
+        guard keys.count > 1 else { return keys }  // one key has one order (headers often carry one)
         var buckets = 16
         while keys.count * 4 > buckets * 3 {
             buckets *= 2

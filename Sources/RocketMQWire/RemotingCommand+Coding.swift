@@ -127,9 +127,7 @@ extension RemotingCommand {
         for key in recorded where seen.insert(key).inserted {
             ordered.append(key)
         }
-        if ordered.count + 1 == extFields.count, let last = extFields.keys.first(where: { !seen.contains($0) }) {
-            ordered.append(last)  // one key left: its order is the only one
-        } else if ordered.count < extFields.count {
+        if ordered.count < extFields.count {
             let rest = extFields.keys.filter { !seen.contains($0) }.sorted()
             ordered.append(contentsOf: JavaHash.hashMapIterationOrder(rest))
         }
