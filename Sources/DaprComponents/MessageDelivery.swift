@@ -22,10 +22,8 @@ public final class MessageDelivery: @unchecked Sendable {
     private let send: @Sendable (ReadResponse, @escaping @Sendable (Bool) -> Void) -> Void
     private let lock = NSLock()
     private struct Pending {
-        /// The waiting `deliver`, once its message is on its way.
-        var continuation: CheckedContinuation<AckOutcome, Never>?
-        /// An outcome that arrived before `deliver` started waiting (an ack can beat the send's return).
-        var early: AckOutcome?
+        /// Called once with daprd's answer (or the timeout, or the stream's end).
+        let completion: @Sendable (AckOutcome) -> Void
         let expires: ContinuousClock.Instant
     }
 
@@ -60,34 +58,31 @@ public final class MessageDelivery: @unchecked Sendable {
 
     /// Sends one message and waits for daprd's ack, at most `timeout` (then `.timedOut`).
     public func deliver(data: [UInt8], metadata: [String: String], contentType: String, timeout: Duration) async -> AckOutcome {
+        await withCheckedContinuation { continuation in
+            deliver(data: data, metadata: metadata, contentType: contentType, timeout: timeout) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Sends one message without waiting; `completion` runs once with daprd's ack, `.timedOut`
+    /// after `timeout`, or `.streamEnded`. It runs on whichever thread resolves the delivery (the
+    /// gRPC poller for an ack, at once for a stream that already ended) and must not block. A
+    /// stream delivering many messages uses this form: no task waits per message.
+    public func deliver(
+        data: [UInt8], metadata: [String: String], contentType: String, timeout: Duration,
+        completion: @escaping @Sendable (AckOutcome) -> Void
+    ) {
         // Registered before sending, so even an instant ack finds its entry.
         let messageID: String? = lock.withLock {
             guard !isEnded else { return nil }
             sequence += 1
             let messageID = idPrefix + String(sequence)
-            pending[messageID] = Pending(expires: .now + timeout)
+            pending[messageID] = Pending(completion: completion, expires: .now + timeout)
             if expirySweeper == nil { expirySweeper = Task { [weak self] in await self?.sweepExpired(every: timeout / 60) } }
             return messageID
         }
-        guard let messageID else { return .streamEnded }
-        // Not awaited: the ack is what the delivery waits for; a send that fails ends it.
+        guard let messageID else { return completion(.streamEnded) }
         send(ReadResponse(data: data, metadata: metadata, contentType: contentType, messageID: messageID)) { [weak self] sent in
             if !sent { self?.resolve(messageID, with: .streamEnded) }
-        }
-        return await withCheckedContinuation { continuation in
-            let early: AckOutcome? = lock.withLock {
-                guard let entry = pending[messageID] else { return .streamEnded }  // ended meanwhile
-                if let early = entry.early {
-                    pending[messageID] = nil
-                    return early
-                }
-                pending[messageID]?.continuation = continuation
-                return nil
-            }
-            if let early {
-                finishedOne()
-                continuation.resume(returning: early)
-            }
         }
     }
 
@@ -111,20 +106,9 @@ public final class MessageDelivery: @unchecked Sendable {
 
     @discardableResult
     private func resolve(_ messageID: String, with outcome: AckOutcome) -> Bool {
-        let waiting: CheckedContinuation<AckOutcome, Never>?? = lock.withLock {
-            guard let entry = pending[messageID], entry.early == nil else { return .none }  // unknown, or already resolved
-            guard let continuation = entry.continuation else {
-                pending[messageID]?.early = outcome  // `deliver` picks it up when it starts waiting
-                return .some(nil)
-            }
-            pending[messageID] = nil
-            return .some(continuation)
-        }
-        guard let waiting else { return false }
-        if let continuation = waiting {
-            finishedOne()
-            continuation.resume(returning: outcome)
-        }
+        guard let entry = lock.withLock({ pending.removeValue(forKey: messageID) }) else { return false }  // unknown, or already resolved
+        finishedOne()
+        entry.completion(outcome)
         return true
     }
 
@@ -146,9 +130,7 @@ public final class MessageDelivery: @unchecked Sendable {
             return (Array(pending.values), Array(self.endWaiters.values) + Array(idleWaiters.values), expirySweeper)
         }
         sweeper?.cancel()
-        for entry in waiting {
-            entry.continuation?.resume(returning: .streamEnded)
-        }
+        for entry in waiting { entry.completion(.streamEnded) }
         endWaiters.forEach { $0.resume() }
     }
 

@@ -43,21 +43,19 @@ final class RemotingInput: InputTransport {
             await delivery.waitUntilEnded()
             await stopConsumer()
         }
-        // Discarding: a long stream delivers millions of messages, and a plain task group would
-        // keep every finished child until the stream ends.
-        await withDiscardingTaskGroup { group in
-            for await message in consumer.messages {
-                // While the server drains for shutdown nothing new goes out; what is skipped
-                // stays unacknowledged, so it is not committed and comes again later.
-                guard !delivery.draining else { continue }
-                group.addTask { await self.deliver(message, through: delivery, consumer: consumer) }
-            }
+        // Each message is sent without waiting and acked to the consumer from its answer's
+        // callback: no task per message, and the consumer hands out the next one at once.
+        for await message in consumer.messages {
+            // While the server drains for shutdown nothing new goes out; what is skipped
+            // stays unacknowledged, so it is not committed and comes again later.
+            guard !delivery.draining else { continue }
+            deliver(message, through: delivery, consumer: consumer)
         }
         await stopConsumer()
         logger.info("consumer left the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
     }
 
-    private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer) async {
+    private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer) {
         let contentType = message.properties["content-type"] ?? metadata.contentType ?? ""
         let deliveryMetadata = message.deliveryMetadata()
         let size = RocketMQInputBinding.encodedSizeBound(body: message.body.count, metadata: deliveryMetadata, contentType: contentType)
@@ -69,19 +67,20 @@ final class RemotingInput: InputTransport {
             consumer.ack(message.handle, success: false)
             return
         }
-        let outcome = await delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
-                                             timeout: RocketMQInputBinding.consumeTimeout)
-        switch outcome {
-        case .success:
-            consumer.ack(message.handle, success: true)
-        case .failure(let reason):
-            logger.debug("application failed a message; it goes back for redelivery", metadata: ["msgId": "\(message.messageID)", "reason": "\(reason)"])
-            consumer.ack(message.handle, success: false)
-        case .timedOut:
-            logger.warning("no ack within the consume timeout; the message goes back for redelivery", metadata: ["msgId": "\(message.messageID)"])
-            consumer.ack(message.handle, success: false)
-        case .streamEnded:
-            break  // left unacknowledged: not committed, delivered again on the next stream
+        delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
+                         timeout: RocketMQInputBinding.consumeTimeout) { [logger] outcome in
+            switch outcome {
+            case .success:
+                consumer.ack(message.handle, success: true)
+            case .failure(let reason):
+                logger.debug("application failed a message; it goes back for redelivery", metadata: ["msgId": "\(message.messageID)", "reason": "\(reason)"])
+                consumer.ack(message.handle, success: false)
+            case .timedOut:
+                logger.warning("no ack within the consume timeout; the message goes back for redelivery", metadata: ["msgId": "\(message.messageID)"])
+                consumer.ack(message.handle, success: false)
+            case .streamEnded:
+                break  // left unacknowledged: not committed, delivered again on the next stream
+            }
         }
     }
 

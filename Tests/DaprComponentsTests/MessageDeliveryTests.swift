@@ -56,4 +56,42 @@ final class MessageDeliveryTests: XCTestCase {
         XCTAssertEqual(outcome, .streamEnded)
         XCTAssertEqual(delivery.inFlight, 0)
     }
+
+    func testEachCallbackDeliveryCompletesExactlyOnceWhateverComesFirst() {
+        let sent = Sent()
+        let delivery = MessageDelivery { message, done in
+            sent.append(message)
+            done(true)
+        }
+        final class Outcomes: @unchecked Sendable {
+            private let lock = NSLock()
+            private var byIndex: [Int: [AckOutcome]] = [:]
+            func record(_ index: Int, _ outcome: AckOutcome) { lock.withLock { byIndex[index, default: []].append(outcome) } }
+            var all: [Int: [AckOutcome]] { lock.withLock { byIndex } }
+        }
+        let outcomes = Outcomes()
+        for index in 0..<100 {
+            delivery.deliver(data: [UInt8(index)], metadata: ["i": "\(index)"], contentType: "", timeout: .seconds(60)) {
+                outcomes.record(index, $0)
+            }
+        }
+        XCTAssertEqual(sent.all.count, 100)
+        XCTAssertEqual(Set(sent.all.map(\.messageID)).count, 100, "every delivery gets its own message id")
+        for message in sent.all where message.data[0] % 2 == 0 {
+            XCTAssertTrue(delivery.acknowledge(ReadRequest(messageID: message.messageID)))
+        }
+        delivery.end()
+        for message in sent.all where message.data[0] % 2 == 0 {
+            XCTAssertFalse(delivery.acknowledge(ReadRequest(messageID: message.messageID)), "already resolved")
+        }
+        delivery.deliver(data: [], metadata: [:], contentType: "", timeout: .seconds(60)) { outcomes.record(-1, $0) }
+        var all = outcomes.all
+        XCTAssertEqual(all.removeValue(forKey: -1), [.streamEnded], "after the end a delivery completes at once")
+        XCTAssertEqual(sent.all.count, 100, "and sends nothing")
+        XCTAssertEqual(all.count, 100)
+        for (index, results) in all {
+            XCTAssertEqual(results, [index % 2 == 0 ? .success(responseData: []) : .streamEnded], "message \(index)")
+        }
+        XCTAssertEqual(delivery.inFlight, 0)
+    }
 }
