@@ -22,9 +22,12 @@ static inline grpc_op cgrpc_op_send_initial_metadata(grpc_metadata *metadata, si
     return op;
 }
 
-static inline grpc_op cgrpc_op_send_message(grpc_byte_buffer *message) {
+/* `buffer_hint`: the transport may hold the message (and complete it at once) until a later
+   send without the hint flushes them together. */
+static inline grpc_op cgrpc_op_send_message(grpc_byte_buffer *message, int buffer_hint) {
     grpc_op op; memset(&op, 0, sizeof op);
     op.op = GRPC_OP_SEND_MESSAGE;
+    op.flags = buffer_hint ? GRPC_WRITE_BUFFER_HINT : 0;
     op.data.send_message.send_message = message;
     return op;
 }

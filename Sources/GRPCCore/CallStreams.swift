@@ -3,7 +3,8 @@ import Foundation
 
 /// The message streams of one call, for servers and clients alike, within the core's rule of at
 /// most one outstanding send and one outstanding receive: sends are queued and start one at a
-/// time in order; receives run as a loop that posts the next one when the last completes.
+/// time in order (a burst goes out in one write, see `startNextSend`); receives run as a loop
+/// that posts the next one when the last completes.
 /// Completions run on the poller thread, so what they call must not block.
 ///
 /// The call pointer is borrowed: each running batch's completion keeps `owner` (the object that
@@ -42,10 +43,14 @@ final class CallStreams: @unchecked Sendable {
             return
         }
         let next = pendingSends.removeFirst()
+        // A message with more queued behind it carries the buffer hint: the transport takes it
+        // and completes it at once without writing, and the last queued one (never hinted)
+        // writes them all together: one write for a burst, not one per message.
+        let moreQueued = !pendingSends.isEmpty
         lock.unlock()
         let owner = self.owner
         do {
-            try OperationBatch(next.operations).start(on: call) { [self] result in
+            try OperationBatch(next.operations, bufferingMessage: moreQueued).start(on: call) { [self] result in
                 withExtendedLifetime(owner) {
                     next.done(result.success)
                     startNextSend()

@@ -16,7 +16,8 @@ final class OperationBatch: CompletionTag {
     private var statusDetailsOut: UnsafeMutablePointer<grpc_slice>?
     private var completion: ((BatchResult) -> Void)?
 
-    init(_ ops: [Operation]) {
+    /// `bufferingMessage`: the batch's message carries the core's buffer hint (see `CallStreams`).
+    init(_ ops: [Operation], bufferingMessage: Bool = false) {
         count = ops.count
         operations = .allocate(capacity: ops.count)
         super.init()
@@ -30,7 +31,7 @@ final class OperationBatch: CompletionTag {
             case .sendMessage(let bytes):
                 let buffer = CoreByteBuffer(copying: bytes)
                 keepAlive.append(buffer)
-                cOp = cgrpc_op_send_message(buffer.pointer)
+                cOp = cgrpc_op_send_message(buffer.pointer, bufferingMessage ? 1 : 0)
             case .sendStatusFromServer(let status, let trailers):
                 let outgoing = OutgoingMetadata(trailers)
                 keepAlive.append(outgoing)
