@@ -27,6 +27,15 @@ final class ServerAndClientTests: XCTestCase {
                 try await call.send(message.reversed())
             }
         })
+        try server.register("/test.Echo/Burst", .bidirectionalStreaming { call in
+            // One request says how many messages to send back, all queued at once without waiting.
+            guard let request = try await call.receiveMessage() else { return }
+            for index in 0..<(Int(String(decoding: request, as: UTF8.self)) ?? 0) {
+                call.send(Array("\(index)".utf8)) { _ in }
+            }
+            // Open until the client has them all: only the burst itself can have flushed them.
+            _ = try await call.receiveMessage()
+        })
         try server.start(listeningOn: "unix:" + path)
         channel = ClientChannel(target: "unix:" + path)
     }
@@ -81,6 +90,23 @@ final class ServerAndClientTests: XCTestCase {
             try await call.send(Array(word.utf8))
             let reply = try await call.receive()
             XCTAssertEqual(reply.map { String(decoding: $0, as: UTF8.self) }, String(word.reversed()))
+        }
+        try await call.closeSending()
+        let end = try await call.receive()
+        XCTAssertNil(end)
+        let status = await call.status
+        XCTAssertEqual(status.code, .ok)
+    }
+
+    func testABurstOfQueuedSendsArrivesWholeAndInOrderWhileTheStreamStaysOpen() async throws {
+        // All but the last queued message carry the buffer hint; a held-back last one would
+        // leave the client waiting until the deadline.
+        let call = channel.makeCall("/test.Echo/Burst", timeout: .seconds(30))
+        try await call.send(Array("500".utf8))
+        for index in 0..<500 {
+            let message = try await call.receive()
+            XCTAssertEqual(message.map { String(decoding: $0, as: UTF8.self) }, "\(index)")
+            if message == nil { break }
         }
         try await call.closeSending()
         let end = try await call.receive()
