@@ -277,7 +277,7 @@ func mapEntries<Entry>(
     _ keyValue: (UnsafeMutablePointer<Entry>) -> (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?)
 ) -> [String: String] {
     guard let entries else { return [:] }
-    var result: [String: String] = [:]
+    var result = [String: String](minimumCapacity: count)  // sized once, not regrown entry by entry
     for index in 0..<count {
         guard let entry = entries[index] else { continue }
         let (key, value) = keyValue(entry)
@@ -287,15 +287,17 @@ func mapEntries<Entry>(
 }
 
 extension CArena {
-    /// Builds a protobuf-c map field from a dictionary, keys sorted so the encoding is stable.
+    /// Builds a protobuf-c map field from a dictionary, in the dictionary's order (protobuf
+    /// leaves the order of map entries open; the decoder takes them in any order).
     func entries<Entry>(
         _ map: [String: String],
         init initEntry: (UnsafeMutablePointer<Entry>?) -> Void,
         set: (UnsafeMutablePointer<Entry>, UnsafeMutablePointer<CChar>, UnsafeMutablePointer<CChar>) -> Void
     ) -> UnsafeMutablePointer<UnsafeMutablePointer<Entry>?> {
         let pointers = array(of: UnsafeMutablePointer<Entry>?.self, count: map.count)
-        for (index, (key, value)) in map.sorted(by: { $0.key < $1.key }).enumerated() {
-            let entry = array(of: Entry.self, count: 1)
+        let entries = array(of: Entry.self, count: map.count)
+        for (index, (key, value)) in map.enumerated() {
+            let entry = entries + index
             initEntry(entry)
             set(entry, string(key), string(value))
             (pointers + index).initialize(to: entry)

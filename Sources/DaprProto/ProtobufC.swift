@@ -30,14 +30,46 @@ func packed<Message>(
 }
 
 /// Owns the C memory (strings, byte arrays, entry structs) a message being encoded points at,
-/// and frees all of it when the encoding is done.
+/// and frees all of it when the encoding is done. Small pieces are carved out of shared blocks,
+/// so a message with many map entries costs a malloc or two, not three per entry.
 final class CArena {
+    private static let blockSize = 4096
     private var allocations: [UnsafeMutableRawPointer] = []
+    private var cursor: UnsafeMutableRawPointer?
+    private var blockEnd: UnsafeMutableRawPointer?
 
+    /// Uninitialised memory for `byteCount` bytes aligned to `alignment`, freed with the arena.
+    private func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        if let cursor, let blockEnd {
+            let start = cursor.alignedUp(toMultipleOf: alignment)
+            if byteCount <= blockEnd - start {
+                self.cursor = start + byteCount
+                return start
+            }
+        }
+        // malloc's alignment suits every C type a message holds.
+        let byteCount = max(byteCount, 1)
+        guard byteCount <= Self.blockSize / 4 else {  // a large piece gets its own allocation
+            let piece = malloc(byteCount)!
+            allocations.append(piece)
+            return piece
+        }
+        let block = malloc(Self.blockSize)!
+        allocations.append(block)
+        cursor = block + byteCount
+        blockEnd = block + Self.blockSize
+        return block
+    }
+
+    /// A NUL-terminated copy (C sees it up to the first NUL, as with `strdup`).
     func string(_ value: String) -> UnsafeMutablePointer<CChar> {
-        let copy = strdup(value)!
-        allocations.append(UnsafeMutableRawPointer(copy))
-        return copy
+        var value = value
+        return value.withUTF8 { utf8 in
+            let copy = allocate(byteCount: utf8.count + 1, alignment: 1)
+            if let source = utf8.baseAddress { copy.copyMemory(from: source, byteCount: utf8.count) }
+            copy.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
+            return copy.bindMemory(to: CChar.self, capacity: utf8.count + 1)
+        }
     }
 
     func bytes(_ value: [UInt8]) -> ProtobufCBinaryData {
@@ -49,9 +81,8 @@ final class CArena {
 
     /// Uninitialised storage for `count` values of `type`, freed with the arena.
     func array<Element>(of type: Element.Type, count: Int) -> UnsafeMutablePointer<Element> {
-        let raw = malloc(MemoryLayout<Element>.stride * max(count, 1))!
-        allocations.append(raw)
-        return raw.bindMemory(to: Element.self, capacity: max(count, 1))
+        allocate(byteCount: MemoryLayout<Element>.stride * max(count, 1), alignment: MemoryLayout<Element>.alignment)
+            .bindMemory(to: Element.self, capacity: max(count, 1))
     }
 
     deinit {

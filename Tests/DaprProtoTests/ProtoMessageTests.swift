@@ -22,6 +22,18 @@ final class ProtoMessageTests: XCTestCase {
         XCTAssertNoThrow(try EmptyMessage(decoding: []))
     }
 
+    func testMessagesLargerThanOneArenaBlockRoundTrip() throws {
+        // Many entries fill several of the encoder's shared blocks; long values and the body get
+        // allocations of their own; empty and non-ASCII strings are copied exactly.
+        var metadata: [String: String] = ["": "empty key", "empty value": "", "ключ": "значение ✓"]
+        for index in 0..<300 { metadata["key-\(index)"] = String(repeating: "v", count: index * 7) }
+        let body = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let read = ReadResponse(data: body, metadata: metadata, contentType: "application/octet-stream", messageID: "m-\(UInt64.max)")
+        XCTAssertEqual(try ReadResponse(decoding: read.encoded()), read)
+        let invoke = InvokeRequest(data: body, metadata: metadata, operation: "create")
+        XCTAssertEqual(try InvokeRequest(decoding: invoke.encoded()), invoke)
+    }
+
     func testKnownWireBytesDecode() throws {
         // InvokeRequest{data:"hi", metadata:{"k":"v"}, operation:"create"} as encoded by protoc's reference encoder.
         let bytes: [UInt8] = [0x0a, 0x02, 0x68, 0x69, 0x12, 0x06, 0x0a, 0x01, 0x6b, 0x12, 0x01, 0x76, 0x1a, 0x06] + Array("create".utf8)
