@@ -15,7 +15,10 @@ public struct ConsumedMessage: Sendable {
     public let topic: String
     /// `UNIQ_KEY` when the producer set one, else the broker's id.
     public let messageID: String
-    public let offsetMessageID: String
+    /// The broker's id: store host + commit-log offset (made on demand: few callers read it).
+    public var offsetMessageID: String { MessageID.offsetMessageID(storeHost: storeHost, commitLogOffset: commitLogOffset) }
+    private let storeHost: HostAddress
+    private let commitLogOffset: Int64
     public let tags: String?
     public let keys: [String]
     public let brokerName: String
@@ -46,8 +49,9 @@ public struct ConsumedMessage: Sendable {
         self.handle = handle
         let wireTopic = properties[MessagePropertyKey.retryTopic] ?? message.topic
         self.topic = namespace.unwrap(wireTopic)
+        self.storeHost = message.storeHost
+        self.commitLogOffset = message.commitLogOffset
         self.messageID = properties[MessagePropertyKey.uniqueClientMessageIdKey] ?? message.offsetMsgId
-        self.offsetMessageID = message.offsetMsgId
         self.tags = properties[MessagePropertyKey.tags]
         self.keys = (properties[MessagePropertyKey.keys] ?? "").split(separator: Character(" ")).map(String.init)
         self.brokerName = brokerName

@@ -364,6 +364,8 @@ final class EndToEndTests: XCTestCase {
         }
         XCTAssertEqual(received?.topic, "Scoped")
         XCTAssertEqual(received?.consumerGroup, "NG")
+        XCTAssertEqual(received?.messageID, sent.messageID, "the producer's UNIQ_KEY")
+        XCTAssertEqual(received?.offsetMessageID, sent.offsetMessageID, "the broker's store host + offset id")
         let consumerIDs = try await broker.consumerIDs(group: "ns%NG")
         XCTAssertEqual(consumerIDs, ["A"])
         await consumer.stop()
