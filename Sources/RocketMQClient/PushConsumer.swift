@@ -5,7 +5,7 @@ import NIOPosix
 import RocketMQWire
 
 /// A clustering push consumer (spec §5): heartbeats, rebalances its group's queues, long-polls each
-/// owned queue, and delivers messages as an `AsyncStream` of `ConsumedMessage`; the application
+/// owned queue, and delivers messages as an async sequence of `ConsumedMessage`; the application
 /// answers each with `ack(_:success:)`, in any order, from any task.
 ///
 /// At most `maxInFlight` messages are delivered and unacknowledged at a time. A queue's committed
@@ -61,9 +61,8 @@ public final class PushConsumer: Sendable {
 
     public let configuration: ConsumerConfiguration
     /// Delivered messages. Finishes when the consumer stops. Iterate it from one task.
-    public let messages: AsyncStream<ConsumedMessage>
+    public let messages = ConsumedMessages()
 
-    private let continuation: AsyncStream<ConsumedMessage>.Continuation
     private let logger: Logger
     private let pool: ConnectionPool
     private let nameServer: NameServerClient
@@ -102,7 +101,6 @@ public final class PushConsumer: Sendable {
         self.nameServer = NameServerClient(configuration: configuration.client, pool: pool, logger: logger)
         self.broker = BrokerOperations(
             pool: pool, nameServer: nameServer, requestTimeout: configuration.client.requestTimeout, logger: logger)
-        (self.messages, self.continuation) = AsyncStream.makeStream(of: ConsumedMessage.self)
         self.state = NIOLockedValueBox(State(rebalance: RebalanceState(clientID: configuration.client.clientID)))
     }
 
@@ -123,7 +121,7 @@ public final class PushConsumer: Sendable {
             }
         } catch {
             state.withLockedValue { $0.phase = .stopped }
-            continuation.finish()
+            messages.finish()
             pool.shutdown()
             throw error
         }
@@ -233,7 +231,7 @@ public final class PushConsumer: Sendable {
             state.queues = [:]
             state.deliveries = [:]
         }
-        continuation.finish()
+        messages.finish()
         nameServer.shutdown()
         pool.shutdown()
     }
@@ -294,7 +292,7 @@ public final class PushConsumer: Sendable {
             }
             return out
         }
-        for message in ready { continuation.yield(message) }
+        messages.append(ready)
     }
 
     private func schedulePump(at deadline: NIODeadline) {
