@@ -7,8 +7,7 @@ extension ConsumedMessage {
     func deliveryMetadata() -> [String: String] {
         // Filled in place (this runs for every delivered message): user properties first, so
         // traceparent / tracestate reach daprd, then the system keys, which win.
-        var metadata = userProperties
-        metadata.reserveCapacity(metadata.count + 15)
+        var metadata = userProperties(minimumCapacity: properties.count + 15)
         metadata["topic"] = topic
         metadata["msgId"] = messageID
         metadata["tags"] = tags ?? ""

@@ -37,8 +37,14 @@ public struct ConsumedMessage: Sendable {
     public let subscriptionExpression: String
 
     /// Properties the application set (everything but the client's and broker's own keys).
-    public var userProperties: [String: String] {
-        properties.filter { !MessageSystemProperties.reserved.contains($0.key) }
+    public var userProperties: [String: String] { userProperties(minimumCapacity: 0) }
+
+    /// The user properties in a dictionary with room for `minimumCapacity` entries, for a caller
+    /// that adds its own (so the dictionary is sized once, not grown and rehashed again).
+    public func userProperties(minimumCapacity: Int) -> [String: String] {
+        var result = [String: String](minimumCapacity: max(minimumCapacity, properties.count))
+        for (key, value) in properties where !MessageSystemProperties.reserved.contains(key) { result[key] = value }
+        return result
     }
 
     init(

@@ -86,8 +86,9 @@ public enum MessageProperties {
 
     /// The properties as a dictionary (a repeated key keeps its last value, like Java's HashMap).
     public static func decode(_ text: String) -> [String: String] {
-        var properties: [String: String] = [:]
-        for pair in decodePairs(text) {
+        let pairs = decodePairs(text)
+        var properties = [String: String](minimumCapacity: pairs.count)  // sized once, not regrown pair by pair
+        for pair in pairs {
             properties[pair.key] = pair.value
         }
         return properties
