@@ -17,7 +17,7 @@ final class ConsumedMessagesTests: XCTestCase {
         }
     }
 
-    func testMessagesArriveInOrderAcrossBatchesAndWhatIsQueuedAtTheFinishIsStillRead() async {
+    func testMessagesArriveInOrderAcrossBatches() async {
         let sequence = ConsumedMessages()
         let reader = Task {
             var ids: [String] = []
@@ -30,9 +30,18 @@ final class ConsumedMessagesTests: XCTestCase {
             await Task.yield()
         }
         sequence.finish()
-        sequence.append(messages(1000..<1001))  // after the finish: dropped
         let ids = await reader.value
         XCTAssertEqual(ids, (0..<1000).map { "ID\($0)" })
+    }
+
+    func testWhatIsQueuedAtTheFinishIsStillReadAndLaterMessagesAreDropped() async {
+        let sequence = ConsumedMessages()
+        sequence.append(messages(0..<3))
+        sequence.finish()
+        sequence.append(messages(3..<4))
+        var ids: [String] = []
+        for await message in sequence { ids.append(message.messageID) }
+        XCTAssertEqual(ids, ["ID0", "ID1", "ID2"])
     }
 
     func testACancelledReaderStopsWaiting() async {
