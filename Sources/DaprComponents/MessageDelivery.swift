@@ -13,7 +13,7 @@ public enum AckOutcome: Sendable, Equatable {
     case streamEnded
 }
 
-/// One `InputBinding/Read` stream seen from the binding: send a message, await its ack.
+/// One `InputBinding/Read` stream seen from the binding: send a message, learn of its ack.
 ///
 /// Each delivery gets a fresh `message_id`; its entry in the ack table leaves on the ack, on the
 /// timeout or when the stream ends — the table always empties. Acks may come in any order.

@@ -13,6 +13,16 @@ public final class ConsumedMessages: AsyncSequence, Sendable {
         var queued: [ConsumedMessage] = []
         var reader: CheckedContinuation<[ConsumedMessage]?, Never>?
         var finished = false
+
+        mutating func takeQueued() -> [ConsumedMessage] {
+            defer { queued = [] }
+            return queued
+        }
+
+        mutating func takeReader() -> CheckedContinuation<[ConsumedMessage]?, Never>? {
+            defer { reader = nil }
+            return reader
+        }
     }
 
     private let state = NIOLockedValueBox(State())
@@ -25,10 +35,8 @@ public final class ConsumedMessages: AsyncSequence, Sendable {
         let woken: (CheckedContinuation<[ConsumedMessage]?, Never>, [ConsumedMessage])? = state.withLockedValue { state in
             guard !state.finished else { return nil }
             state.queued.append(contentsOf: messages)
-            guard let reader = state.reader else { return nil }
-            state.reader = nil
-            defer { state.queued = [] }
-            return (reader, state.queued)
+            guard let reader = state.takeReader() else { return nil }
+            return (reader, state.takeQueued())
         }
         if let (reader, batch) = woken { reader.resume(returning: batch) }
     }
@@ -37,8 +45,7 @@ public final class ConsumedMessages: AsyncSequence, Sendable {
     func finish() {
         let reader = state.withLockedValue { state in
             state.finished = true
-            defer { state.reader = nil }
-            return state.reader
+            return state.takeReader()
         }
         reader?.resume(returning: nil)
     }
@@ -49,10 +56,7 @@ public final class ConsumedMessages: AsyncSequence, Sendable {
             await withCheckedContinuation { continuation in
                 let now: [ConsumedMessage]?? = state.withLockedValue { state in
                     if Task.isCancelled { return .some(nil) }
-                    if !state.queued.isEmpty {
-                        defer { state.queued = [] }
-                        return .some(state.queued)
-                    }
+                    if !state.queued.isEmpty { return .some(state.takeQueued()) }
                     if state.finished { return .some(nil) }
                     state.reader = continuation
                     return .none
@@ -60,11 +64,7 @@ public final class ConsumedMessages: AsyncSequence, Sendable {
                 if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
-            let reader = state.withLockedValue { state in
-                defer { state.reader = nil }
-                return state.reader
-            }
-            reader?.resume(returning: nil)
+            state.withLockedValue { $0.takeReader() }?.resume(returning: nil)
         }
     }
 
