@@ -35,6 +35,7 @@ final class RemotingConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RemotingCommandDecoder()),
                         MessageToByteHandler(RemotingCommandEncoder()),
+                        FlushCoalescingHandler(),
                         RemotingChannelHandler(address: address, logger: logger, inboundRequests: inboundRequests),
                     ])
                 }
