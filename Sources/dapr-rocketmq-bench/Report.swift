@@ -15,8 +15,10 @@ struct Report {
         values[key] = value
     }
 
-    mutating func latency(_ key: String, _ label: String, _ recorder: LatencyRecorder, _ seconds: Double, extra: String = "") {
-        let summary = recorder.summary(seconds: seconds)
+    /// `extraValues` join the case's JSON figures.
+    mutating func latency(_ key: String, _ label: String, _ recorder: LatencyRecorder, _ seconds: Double,
+                          extra: String = "", extraValues: [String: Double] = [:]) {
+        let summary = recorder.summary(seconds: seconds).merging(extraValues) { _, extra in extra }
         rows.append((key, label, String(format: "%8.0f/s  p50 %6.0f  p90 %6.0f  p99 %6.0f  p99.9 %6.0f µs",
                                         summary["per_second"]!, summary["p50_us"]!, summary["p90_us"]!, summary["p99_us"]!, summary["p999_us"]!)
                                  + (extra.isEmpty ? "" : "  " + extra)))
