@@ -29,6 +29,8 @@ public final class PushConsumer: Sendable {
         var generation: UInt64
         var lastPersisted: Int64?
         var pullTask: Task<Void, Never>?
+        /// Orderly: whether the start offset was read again once the lock was first held.
+        var offsetReadWhenLocked = false
     }
 
     private struct Delivery {
@@ -337,13 +339,17 @@ public final class PushConsumer: Sendable {
             enum Step {
                 case stop
                 case wait(TimeAmount)
+                case readOffsetWhenLocked
                 case pull(Int64, Subscription)
             }
             let step = state.withLockedValue { state -> Step in
                 guard state.phase == .running, let entry = state.queues[queue], entry.generation == generation else {
                     return .stop
                 }
-                if configuration.orderly && !entry.lock.isLocked(now: .now()) { return .wait(.milliseconds(100)) }
+                if configuration.orderly {
+                    if !entry.lock.isLocked(now: .now()) { return .wait(.milliseconds(100)) }
+                    if !entry.offsetReadWhenLocked { return .readOffsetWhenLocked }
+                }
                 switch entry.process.pullDecision() {
                 case .stop: return .stop
                 case .throttle: return .wait(.milliseconds(50))
@@ -355,6 +361,8 @@ public final class PushConsumer: Sendable {
                 return
             case .wait(let delay):
                 try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+            case .readOffsetWhenLocked:
+                await readOffsetWhenLocked(queue: queue, generation: generation)
             case .pull(let offset, let subscription):
                 do {
                     let result = try await broker.pull(
@@ -367,6 +375,25 @@ public final class PushConsumer: Sendable {
                     try? await Task.sleep(nanoseconds: UInt64(configuration.pullErrorBackoff.nanoseconds))
                 }
             }
+        }
+    }
+
+    /// Orderly, as Java's first pull after a lock: the previous owner may have consumed and
+    /// committed past the offset read when the queue was added, up to the moment it let the lock
+    /// go, so the pull starts from the offset the broker has once the lock is ours. Nothing was
+    /// pulled before (pulls wait for the lock). A failure is retried after the pull back-off.
+    private func readOffsetWhenLocked(queue: MessageQueue, generation: UInt64) async {
+        do {
+            let offset = try await broker.startOffset(group: wireGroup, queue: queue, policy: configuration.consumeFromWhere)
+            state.withLockedValue { state in
+                guard state.queues[queue]?.generation == generation else { return }
+                state.queues[queue]?.process.moveNextPullOffset(to: offset)
+                state.queues[queue]?.offsetReadWhenLocked = true
+            }
+        } catch {
+            guard !Task.isCancelled else { return }
+            logger.warning("could not read the offset of a newly locked queue", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            try? await Task.sleep(nanoseconds: UInt64(configuration.pullErrorBackoff.nanoseconds))
         }
     }
 

@@ -13,9 +13,12 @@ final class PushConsumerScriptedTests: XCTestCase {
         let messages: [StoredMessage]
         let pulls = NIOLockedValueBox(0)
         let sendBackFails: Bool
+        /// Answers to QUERY_CONSUMER_OFFSET in turn; the last one repeats.
+        let committedOffsets: NIOLockedValueBox<[String]>
 
-        init(count: Int, sendBackFails: Bool = false) {
+        init(count: Int, sendBackFails: Bool = false, committedOffsets: [String] = ["0"]) {
             self.sendBackFails = sendBackFails
+            self.committedOffsets = NIOLockedValueBox(committedOffsets)
             self.messages = (0..<count).map { index in
                 StoredMessage(
                     queueId: 0, queueOffset: Int64(index), commitLogOffset: Int64(1000 + index), bornTimestamp: 1,
@@ -34,7 +37,13 @@ final class PushConsumerScriptedTests: XCTestCase {
             case .getConsumerListByGroup:
                 return .response(to: request, code: .success, body: ConsumerListBody(consumerIdList: ["c1"]).encoded())
             case .queryConsumerOffset:
-                return .response(to: request, code: .success, extFields: ["offset": "0"])
+                let offset = committedOffsets.withLockedValue { offsets in
+                    offsets.count > 1 ? offsets.removeFirst() : offsets[0]
+                }
+                return .response(to: request, code: .success, extFields: ["offset": offset])
+            case .lockBatchMq:
+                let asked = (try? LockBatchRequestBody(body: request.body).mqSet) ?? []
+                return .response(to: request, code: .success, body: LockBatchResponseBody(lockOKMQSet: asked).encoded())
             case .pullMessage:
                 let first = pulls.withLockedValue { count -> Bool in
                     count += 1
@@ -54,13 +63,13 @@ final class PushConsumerScriptedTests: XCTestCase {
         }
     }
 
-    private func start(_ script: Script, maxInFlight: Int = 10) async throws -> (PushConsumer, FakeRemotingServer) {
+    private func start(_ script: Script, maxInFlight: Int = 10, orderly: Bool = false) async throws -> (PushConsumer, FakeRemotingServer) {
         let server = try await FakeRemotingServer.start { script.answer($0) }
         script.address.withLockedValue { $0 = server.address }
         let consumer = PushConsumer(configuration: ConsumerConfiguration(
             client: ClientConfiguration(nameServers: [server.address], clientID: "c1"),
             group: "G", subscriptions: [Subscription(topic: "T", expression: "a")], maxInFlight: maxInFlight,
-            localRedeliveryBackoff: .milliseconds(10)))
+            orderly: orderly, localRedeliveryBackoff: .milliseconds(10)))
         try await consumer.start()
         return (consumer, server)
     }
@@ -220,6 +229,29 @@ final class PushConsumerScriptedTests: XCTestCase {
             try await Task.sleep(nanoseconds: 5_000_000)
         }
         XCTAssertTrue(consumer.ownedQueues.contains(queue), "the next rebalance adds the queue again")
+        await consumer.stop()
+        try await server.stop()
+    }
+
+    func testOrderlyPullsStartFromTheOffsetTheBrokerHasOnceTheQueueIsLocked() async throws {
+        // The committed offset moves on between the queue being added (2) and its lock being
+        // ours (5): the previous owner consumed until it let the lock go.
+        let script = Script(count: 3, committedOffsets: ["2", "5"])
+        let (consumer, server) = try await start(script, orderly: true)
+        let deadline = NIODeadline.now() + .seconds(10)
+        while !server.requests.contains(where: { $0.requestCode == .pullMessage }) && NIODeadline.now() < deadline {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        let codes = server.requests.map(\.requestCode)
+        let firstPull = server.requests.first { $0.requestCode == .pullMessage }
+        XCTAssertEqual(firstPull?.extFields["queueOffset"], "5")
+        let queries = codes.indices.filter { codes[$0] == .queryConsumerOffset }
+        let lock = try XCTUnwrap(codes.firstIndex(of: .lockBatchMq))
+        XCTAssertEqual(queries.count, 2)
+        if queries.count == 2 {
+            XCTAssertLessThan(queries[0], lock, "the offset is read when the queue is added")
+            XCTAssertLessThan(lock, queries[1], "and again once it is locked")
+        }
         await consumer.stop()
         try await server.stop()
     }
