@@ -3,7 +3,7 @@ import NIOCore
 import RocketMQWire
 
 /// Every consumer-side broker request in one place (spec §2.5–§2.11, §2.15): offsets, pulls,
-/// heartbeats, membership, send-back, locks. Names on the wire are already namespace-wrapped by
+/// heartbeats (the producer's too), membership, send-back, locks. Names on the wire are already namespace-wrapped by
 /// the caller. Thread-safe (a value holding thread-safe references).
 struct BrokerOperations: Sendable {
     /// Pull `sysFlag` bits (spec §2.5).

@@ -17,9 +17,10 @@ public final class Producer: Sendable {
         var started = false
         var stopped = false
         var roundRobin = Int.random(in: 0..<1024)
-        /// Brokers sent to, unregistered from at shutdown (name servers do not know UNREGISTER_CLIENT
-        /// and never answer it).
+        /// Brokers sent to: sent heartbeats, and unregistered from at shutdown (name servers do not
+        /// know UNREGISTER_CLIENT and never answer it).
         var brokers: Set<String> = []
+        var heartbeats: Task<Void, Never>?
     }
 
     public let configuration: ProducerConfiguration
@@ -27,6 +28,7 @@ public final class Producer: Sendable {
     private let pool: ConnectionPool
     private let nameServer: NameServerClient
     private let namespace: Namespace
+    private let broker: BrokerOperations
     private let ids = MessageIDGenerator()
     private let state = NIOLockedValueBox(State())
 
@@ -45,6 +47,8 @@ public final class Producer: Sendable {
             group: eventLoopGroup, connectTimeout: configuration.client.connectTimeout,
             credentials: configuration.client.credentials, logger: logger)
         self.nameServer = NameServerClient(configuration: configuration.client, pool: pool, logger: logger)
+        self.broker = BrokerOperations(
+            pool: pool, nameServer: nameServer, requestTimeout: configuration.client.requestTimeout, logger: logger)
     }
 
     /// Validates the configuration and resolves the name servers (HTTP lookup when a domain is set).
@@ -53,15 +57,46 @@ public final class Producer: Sendable {
         try configuration.client.validate()
         guard !configuration.group.isEmpty else { throw RocketMQError.invalidArgument("producer group must not be empty") }
         try await nameServer.start()
-        state.withLockedValue { $0.started = true }
+        let interval = configuration.client.heartbeatInterval
+        state.withLockedValue { state in
+            state.started = true
+            guard !state.stopped, state.heartbeats == nil else { return }
+            state.heartbeats = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: UInt64(interval.nanoseconds))
+                    guard let self, !Task.isCancelled else { return }
+                    for address in self.state.withLockedValue({ $0.brokers }).sorted() {
+                        await self.sendHeartbeat(to: address)
+                    }
+                }
+            }
+        }
+    }
+
+    /// HEART_BEAT with this producer's group, as the Java and Go producers send it to every broker
+    /// they know every `heartbeatInterval`: the broker then lists the group's producers (the
+    /// dashboard's producer view, `mqadmin producerConnection`). Sent to a broker first when the
+    /// first message goes there, then on the interval.
+    private func sendHeartbeat(to address: String) async {
+        let data = HeartbeatData(
+            clientID: configuration.client.clientID, producerDataSet: [ProducerData(groupName: namespace.wrap(configuration.group))])
+        do {
+            try await broker.heartbeat(data, address: address)
+        } catch {
+            logger.warning("heartbeat failed", metadata: ["address": "\(address)", "error": "\(error)"])
+        }
     }
 
     /// Unregisters from the brokers it talked to and closes every connection. Idempotent.
     public func shutdown() async {
-        let wasRunning = state.withLockedValue { state -> Bool in
-            defer { state.stopped = true }
-            return state.started && !state.stopped
+        let (wasRunning, heartbeats) = state.withLockedValue { state -> (Bool, Task<Void, Never>?) in
+            defer {
+                state.stopped = true
+                state.heartbeats = nil
+            }
+            return (state.started && !state.stopped, state.heartbeats)
         }
+        heartbeats?.cancel()
         guard wasRunning else { return }
         let request = RemotingCommand.request(
             code: .unregisterClient,
@@ -318,7 +353,9 @@ public final class Producer: Sendable {
         guard let address = route.masterAddress(of: queue.brokerName) else {
             throw RocketMQError.unreachable(address: queue.brokerName, reason: "no master address for broker")
         }
-        state.withLockedValue { _ = $0.brokers.insert(address) }
+        if state.withLockedValue({ $0.brokers.insert(address).inserted }) {
+            Task { await self.sendHeartbeat(to: address) }
+        }
         return (queue, address)
     }
 }

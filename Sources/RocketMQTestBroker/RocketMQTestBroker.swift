@@ -192,6 +192,11 @@ public final class RocketMQTestBroker: @unchecked Sendable {
         try await onLoop { [core] in core.consumerGroups[group]?.clientIDs ?? [] }
     }
 
+    /// The clientIDs whose heartbeats registered them in a producer group (sorted).
+    public func producerIDs(group: String) async throws -> [String] {
+        try await onLoop { [core] in Set((core.producerGroups[group] ?? [:]).values).sorted() }
+    }
+
     /// How many requests with this code arrived (both servers).
     public func requestCount(_ code: RequestCode) async throws -> Int {
         try await onLoop { [core] in core.requestCounts[code.rawValue] ?? 0 }

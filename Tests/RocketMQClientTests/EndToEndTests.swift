@@ -1,3 +1,4 @@
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import RocketMQTestBroker
@@ -514,5 +515,54 @@ final class EndToEndTests: XCTestCase {
             XCTFail("expected unreachable")
         } catch RocketMQError.unreachable {}
         await producer.shutdown()
+    }
+
+    func testAProducerIsKnownToTheBrokerByItsHeartbeatsUntilItShutsDown() async throws {
+        let broker = try await startBroker()
+        let warnings = WarningLog()
+        let producer = Producer(
+            configuration: ProducerConfiguration(
+                client: ClientConfiguration(nameServers: [broker.nameServerAddress], clientID: "P1", heartbeatInterval: .milliseconds(50)),
+                group: "PG"),
+            logger: Logger(label: "producer") { _ in warnings })
+        try await producer.start()
+        let beforeSending = try await broker.producerIDs(group: "PG")
+        XCTAssertEqual(beforeSending, [], "no broker is known before the first message")
+        _ = try await producer.send(OutgoingMessage(topic: "T", body: [1]))
+        let deadline = NIODeadline.now() + .seconds(10)
+        var heartbeats = 0
+        while heartbeats < 3 && NIODeadline.now() < deadline {
+            try await Task.sleep(nanoseconds: 5_000_000)
+            heartbeats = try await broker.requestCount(.heartBeat)
+        }
+        XCTAssertGreaterThanOrEqual(heartbeats, 3, "one on the first message, then one per interval")
+        let registered = try await broker.producerIDs(group: "PG")
+        XCTAssertEqual(registered, ["P1"])
+        await producer.shutdown()
+        let afterShutdown = try await broker.producerIDs(group: "PG")
+        XCTAssertEqual(afterShutdown, [], "unregistered at shutdown")
+        let warningsAtShutdown = warnings.messages
+        try await Task.sleep(nanoseconds: 200_000_000)  // four intervals: a timer left running would try again
+        XCTAssertEqual(warnings.messages, warningsAtShutdown, "no heartbeat is tried after shutdown")
+        try await broker.shutdown()
+    }
+}
+
+/// Keeps the messages of warnings and worse.
+private final class WarningLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var logged: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    var messages: [String] { lock.withLock { logged } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lock.withLock { logged.append(message.description) }
     }
 }
