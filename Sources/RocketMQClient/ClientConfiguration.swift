@@ -76,6 +76,8 @@ public struct ClientConfiguration: Sendable {
             throw RocketMQError.invalidArgument("accessKey and secretKey must both be set")
         }
         if retries < 0 { throw RocketMQError.invalidArgument("retries must not be negative") }
+        // A timer loop on a zero interval would spin.
+        if heartbeatInterval <= .zero { throw RocketMQError.invalidArgument("heartbeat interval must be positive") }
     }
 }
 

@@ -171,4 +171,17 @@ final class ProducerTests: XCTestCase {
             XCTFail("expected notRunning")
         } catch RocketMQError.notRunning {}
     }
+
+    func testAHeartbeatIntervalThatIsNotPositiveIsRefusedAtStart() async throws {
+        for interval in [TimeAmount.zero, .seconds(-1)] {
+            let producer = Producer(configuration: ProducerConfiguration(
+                client: ClientConfiguration(nameServers: ["127.0.0.1:1"], heartbeatInterval: interval)))
+            do {
+                try await producer.start()
+                XCTFail("expected invalidArgument for \(interval)")
+            } catch RocketMQError.invalidArgument(let reason) {
+                XCTAssertTrue(reason.contains("heartbeat interval"), reason)
+            }
+        }
+    }
 }
