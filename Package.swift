@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
     ],
     targets: [
         // The gRPC C core; GRPCCore is its only door.
@@ -64,7 +63,6 @@ let package = Package(
             name: "RocketMQHTTP",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "XMLCoder", package: "XMLCoder"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,7 +121,7 @@ let package = Package(
         // Fuzz targets for libFuzzer (scripts/fuzz.sh); built normally, it replays inputs.
         .executableTarget(
             name: "dapr-rocketmq-fuzz",
-            dependencies: ["DaprProto", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["DaprProto", "RocketMQHTTP", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Process, folder and client helpers shared by the end-to-end tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

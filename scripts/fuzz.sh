@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(remoting-frame stored-messages route-json protobuf-requests)
+[ ${#targets[@]} -gt 0 ] || targets=(remoting-frame stored-messages route-json protobuf-requests mq-http-xml)
 
 scratch=.build-fuzz
 swift build --product dapr-rocketmq-fuzz --scratch-path "$scratch" \
@@ -50,6 +50,10 @@ put("protobuf-requests", "invoke", field(1, b"hi") + field(2, entry) + field(3, 
 put("protobuf-requests", "ack", field(2, b"id") + field(3, field(1, b"app failed")))
 put("protobuf-requests", "init", field(1, field(1, field(1, b"topics") + field(2, b"orders"))))
 put("protobuf-requests", "reflection", field(7, b"*"))
+# An MQ HTTP consume answer (mq-http.md §4) with a namespace, CDATA, references and a comment.
+put("mq-http-xml", "messages", b'<?xml version="1.0"?><Messages xmlns="http://mq.aliyuncs.com/doc/v1/"><Message>'
+    b'<MessageId>id1</MessageId><ReceiptHandle>h1</ReceiptHandle><MessageBody>a &amp; b&#xD;<![CDATA[<raw>]]></MessageBody>'
+    b'<PublishTime>1</PublishTime><NextConsumeTime>2</NextConsumeTime><!-- c --><MessageTag>T</MessageTag></Message></Messages>')
 PY
 
 status=0

@@ -93,7 +93,7 @@ public final class MQHTTPClient: Sendable {
         guard MQHTTPXML.isRepresentable(message.body) else {
             throw MQHTTPError.invalidMessage("the body has characters XML cannot carry (such as NUL); send text, or encode binary data first")
         }
-        let body = try MQHTTPXML.encode(message, root: MQHTTPXML.messageRoot)
+        let body = MQHTTPXML.encode(message, root: MQHTTPXML.messageRoot)
         let resource = MQHTTPResource.publish(topic: topic, instance: configuration.instance)
         let answer = try await send(.POST, resource, body: body)
         return try decode(MQHTTPPublishReceipt.self, answer)
@@ -116,7 +116,7 @@ public final class MQHTTPClient: Sendable {
     /// back with its reason (expired, invalid); an empty answer means all were acked.
     public func ack(topic: String, group: String, handles: [String]) async throws -> [MQHTTPAckFailure] {
         guard !handles.isEmpty else { return [] }
-        let body = try MQHTTPXML.encode(MQHTTPReceiptHandles(handles: handles), root: MQHTTPXML.receiptHandlesRoot)
+        let body = MQHTTPXML.encode(MQHTTPReceiptHandles(handles: handles), root: MQHTTPXML.receiptHandlesRoot)
         let resource = MQHTTPResource.ack(topic: topic, group: group, instance: configuration.instance)
         do {
             _ = try await send(.DELETE, resource, body: body, perHandleErrors: true)
@@ -185,7 +185,7 @@ public final class MQHTTPClient: Sendable {
         return answer
     }
 
-    private func decode<Value: Decodable>(_ type: Value.Type, _ answer: Answer) throws -> Value {
+    private func decode<Value: MQHTTPXMLBody>(_ type: Value.Type, _ answer: Answer) throws -> Value {
         do {
             return try MQHTTPXML.decode(type, from: answer.body)
         } catch {

@@ -1,12 +1,15 @@
-import Foundation
-import XMLCoder
-
 // The XML bodies of the HTTP access protocol (mq-http.md §4). Encoded without a prolog or
 // namespace, as the Go SDK sends them; decoded by local name, whatever the namespace and element
 // order, because the SDKs of other languages (and the service) add `xmlns`.
 
+/// A body: read from its root element, written as the root's children.
+public protocol MQHTTPXMLBody: Sendable {
+    init(xml: MQHTTPXMLElement) throws
+    func write(to writer: inout MQHTTPXMLWriter)
+}
+
 /// `POST` body: `<Message><MessageBody>…</MessageBody>[<MessageTag>…</MessageTag>][<Properties>…</Properties>]</Message>`.
-public struct MQHTTPPublishRequest: Codable, Equatable, Sendable {
+public struct MQHTTPPublishRequest: MQHTTPXMLBody, Equatable {
     public var body: String
     public var tag: String?
     /// The encoded `key:value|` string (`MQHTTPProperties.encode`).
@@ -18,20 +21,21 @@ public struct MQHTTPPublishRequest: Codable, Equatable, Sendable {
         self.properties = properties?.isEmpty == true ? nil : properties
     }
 
-    enum CodingKeys: String, CodingKey {
-        case body = "MessageBody", tag = "MessageTag", properties = "Properties"
+    public init(xml: MQHTTPXMLElement) {
+        body = xml.text(of: "MessageBody") ?? ""
+        tag = xml.text(of: "MessageTag")
+        properties = xml.text(of: "Properties")
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        body = try container.decodeIfPresent(String.self, forKey: .body) ?? ""
-        tag = try container.decodeIfPresent(String.self, forKey: .tag)
-        properties = try container.decodeIfPresent(String.self, forKey: .properties)
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        writer.element("MessageBody", body)
+        writer.element("MessageTag", tag)
+        writer.element("Properties", properties)
     }
 }
 
 /// A publish answer: `<Message><MessageId/><MessageBodyMD5/>[<ReceiptHandle/>]</Message>`.
-public struct MQHTTPPublishReceipt: Codable, Equatable, Sendable {
+public struct MQHTTPPublishReceipt: MQHTTPXMLBody, Equatable {
     public var messageID: String
     public var bodyMD5: String
     public var receiptHandle: String?
@@ -42,13 +46,21 @@ public struct MQHTTPPublishReceipt: Codable, Equatable, Sendable {
         self.receiptHandle = receiptHandle
     }
 
-    enum CodingKeys: String, CodingKey {
-        case messageID = "MessageId", bodyMD5 = "MessageBodyMD5", receiptHandle = "ReceiptHandle"
+    public init(xml: MQHTTPXMLElement) throws {
+        messageID = try xml.requiredText(of: "MessageId")
+        bodyMD5 = try xml.requiredText(of: "MessageBodyMD5")
+        receiptHandle = xml.text(of: "ReceiptHandle")
+    }
+
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        writer.element("MessageId", messageID)
+        writer.element("MessageBodyMD5", bodyMD5)
+        writer.element("ReceiptHandle", receiptHandle)
     }
 }
 
 /// One message of a consume answer.
-public struct MQHTTPReceivedMessage: Codable, Equatable, Sendable {
+public struct MQHTTPReceivedMessage: MQHTTPXMLBody, Equatable {
     public var messageID: String
     public var receiptHandle: String
     public var bodyMD5: String
@@ -76,57 +88,75 @@ public struct MQHTTPReceivedMessage: Codable, Equatable, Sendable {
         self.properties = properties
     }
 
-    enum CodingKeys: String, CodingKey {
-        case messageID = "MessageId", receiptHandle = "ReceiptHandle", bodyMD5 = "MessageBodyMD5", body = "MessageBody"
-        case publishTime = "PublishTime", nextConsumeTime = "NextConsumeTime", firstConsumeTime = "FirstConsumeTime"
-        case consumedTimes = "ConsumedTimes", tag = "MessageTag", properties = "Properties"
+    public init(xml: MQHTTPXMLElement) throws {
+        messageID = try xml.requiredText(of: "MessageId")
+        receiptHandle = try xml.requiredText(of: "ReceiptHandle")
+        bodyMD5 = xml.text(of: "MessageBodyMD5") ?? ""
+        body = xml.text(of: "MessageBody") ?? ""
+        guard let publishTime = try xml.integer(of: "PublishTime", as: Int64.self) else {
+            throw MQHTTPXMLError("<\(xml.name)> has no <PublishTime>")
+        }
+        self.publishTime = publishTime
+        guard let nextConsumeTime = try xml.integer(of: "NextConsumeTime", as: Int64.self) else {
+            throw MQHTTPXMLError("<\(xml.name)> has no <NextConsumeTime>")
+        }
+        self.nextConsumeTime = nextConsumeTime
+        firstConsumeTime = try xml.integer(of: "FirstConsumeTime", as: Int64.self) ?? publishTime
+        consumedTimes = try xml.integer(of: "ConsumedTimes", as: Int.self) ?? 1
+        tag = xml.text(of: "MessageTag")
+        properties = xml.text(of: "Properties")
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        messageID = try container.decode(String.self, forKey: .messageID)
-        receiptHandle = try container.decode(String.self, forKey: .receiptHandle)
-        bodyMD5 = try container.decodeIfPresent(String.self, forKey: .bodyMD5) ?? ""
-        body = try container.decodeIfPresent(String.self, forKey: .body) ?? ""  // an empty element has no text
-        publishTime = try container.decode(Int64.self, forKey: .publishTime)
-        nextConsumeTime = try container.decode(Int64.self, forKey: .nextConsumeTime)
-        firstConsumeTime = try container.decodeIfPresent(Int64.self, forKey: .firstConsumeTime) ?? publishTime
-        consumedTimes = try container.decodeIfPresent(Int.self, forKey: .consumedTimes) ?? 1
-        tag = try container.decodeIfPresent(String.self, forKey: .tag)
-        properties = try container.decodeIfPresent(String.self, forKey: .properties)
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        writer.element("MessageId", messageID)
+        writer.element("ReceiptHandle", receiptHandle)
+        writer.element("MessageBodyMD5", bodyMD5)
+        writer.element("MessageBody", body)
+        writer.element("PublishTime", String(publishTime))
+        writer.element("NextConsumeTime", String(nextConsumeTime))
+        writer.element("FirstConsumeTime", String(firstConsumeTime))
+        writer.element("ConsumedTimes", String(consumedTimes))
+        writer.element("MessageTag", tag)
+        writer.element("Properties", properties)
     }
 }
 
 /// `<Messages>` with up to 16 `<Message>`.
-public struct MQHTTPReceivedMessages: Codable, Equatable, Sendable {
+public struct MQHTTPReceivedMessages: MQHTTPXMLBody, Equatable {
     public var messages: [MQHTTPReceivedMessage]
 
     public init(messages: [MQHTTPReceivedMessage]) { self.messages = messages }
 
-    enum CodingKeys: String, CodingKey { case messages = "Message" }
+    public init(xml: MQHTTPXMLElement) throws {
+        messages = try xml.elements(named: "Message").map(MQHTTPReceivedMessage.init(xml:))
+    }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        messages = try container.decodeIfPresent([MQHTTPReceivedMessage].self, forKey: .messages) ?? []
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        for message in messages {
+            writer.open("Message")
+            message.write(to: &writer)
+            writer.close("Message")
+        }
     }
 }
 
 /// `DELETE` body: `<ReceiptHandles><ReceiptHandle>h</ReceiptHandle>…</ReceiptHandles>`.
-public struct MQHTTPReceiptHandles: Codable, Equatable, Sendable {
+public struct MQHTTPReceiptHandles: MQHTTPXMLBody, Equatable {
     public var handles: [String]
 
     public init(handles: [String]) { self.handles = handles }
 
-    enum CodingKeys: String, CodingKey { case handles = "ReceiptHandle" }
+    public init(xml: MQHTTPXMLElement) {
+        handles = xml.elements(named: "ReceiptHandle").map(\.text)
+    }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        handles = try container.decodeIfPresent([String].self, forKey: .handles) ?? []
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        for handle in handles { writer.element("ReceiptHandle", handle) }
     }
 }
 
 /// The service's error body: `<Error><Code/><Message/><RequestId/><HostId/></Error>`.
-public struct MQHTTPErrorBody: Codable, Equatable, Sendable {
+public struct MQHTTPErrorBody: MQHTTPXMLBody, Equatable {
     public var code: String
     public var message: String
     public var requestID: String?
@@ -139,21 +169,23 @@ public struct MQHTTPErrorBody: Codable, Equatable, Sendable {
         self.hostID = hostID
     }
 
-    enum CodingKeys: String, CodingKey {
-        case code = "Code", message = "Message", requestID = "RequestId", hostID = "HostId"
+    public init(xml: MQHTTPXMLElement) throws {
+        code = try xml.requiredText(of: "Code")
+        message = xml.text(of: "Message") ?? ""
+        requestID = xml.text(of: "RequestId")
+        hostID = xml.text(of: "HostId")
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        code = try container.decode(String.self, forKey: .code)
-        message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
-        requestID = try container.decodeIfPresent(String.self, forKey: .requestID)
-        hostID = try container.decodeIfPresent(String.self, forKey: .hostID)
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        writer.element("Code", code)
+        writer.element("Message", message)
+        writer.element("RequestId", requestID)
+        writer.element("HostId", hostID)
     }
 }
 
 /// A failed ack, per handle: `<Errors><Error><ErrorCode/><ErrorMessage/><ReceiptHandle/></Error>…</Errors>`.
-public struct MQHTTPAckFailure: Codable, Equatable, Sendable {
+public struct MQHTTPAckFailure: MQHTTPXMLBody, Equatable {
     public var code: String
     public var message: String
     public var receiptHandle: String
@@ -164,24 +196,35 @@ public struct MQHTTPAckFailure: Codable, Equatable, Sendable {
         self.receiptHandle = receiptHandle
     }
 
-    enum CodingKeys: String, CodingKey {
-        case code = "ErrorCode", message = "ErrorMessage", receiptHandle = "ReceiptHandle"
+    public init(xml: MQHTTPXMLElement) throws {
+        code = try xml.requiredText(of: "ErrorCode")
+        message = xml.text(of: "ErrorMessage") ?? ""
+        receiptHandle = xml.text(of: "ReceiptHandle") ?? ""
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        code = try container.decode(String.self, forKey: .code)
-        message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
-        receiptHandle = try container.decodeIfPresent(String.self, forKey: .receiptHandle) ?? ""
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        writer.element("ErrorCode", code)
+        writer.element("ErrorMessage", message)
+        writer.element("ReceiptHandle", receiptHandle)
     }
 }
 
-public struct MQHTTPAckFailures: Codable, Equatable, Sendable {
+public struct MQHTTPAckFailures: MQHTTPXMLBody, Equatable {
     public var failures: [MQHTTPAckFailure]
 
     public init(failures: [MQHTTPAckFailure]) { self.failures = failures }
 
-    enum CodingKeys: String, CodingKey { case failures = "Error" }
+    public init(xml: MQHTTPXMLElement) throws {
+        failures = try xml.elements(named: "Error").map(MQHTTPAckFailure.init(xml:))
+    }
+
+    public func write(to writer: inout MQHTTPXMLWriter) {
+        for failure in failures {
+            writer.open("Error")
+            failure.write(to: &writer)
+            writer.close("Error")
+        }
+    }
 }
 
 /// Encoding and decoding with the protocol's conventions.
@@ -193,29 +236,22 @@ public enum MQHTTPXML {
     public static let namespace = "http://mq.aliyuncs.com/doc/v1/"
 
     /// `value` under `root`, no prolog. `namespace` adds `xmlns` (the service's answers carry it).
-    public static func encode<Value: Encodable>(_ value: Value, root: String, namespace: String? = nil) throws -> [UInt8] {
-        let encoder = XMLEncoder()
-        // A carriage return would be normalised to a line feed by the reader's parser; escaped, it survives.
-        encoder.charactersEscapedInElements.append(("\r", "&#xD;"))
-        let attributes = namespace.map { ["xmlns": $0] }
-        return Array(try encoder.encode(value, withRootKey: root, rootAttributes: attributes, header: nil))
+    public static func encode<Value: MQHTTPXMLBody>(_ value: Value, root: String, namespace: String? = nil) -> [UInt8] {
+        var writer = MQHTTPXMLWriter()
+        writer.open(root, namespace: namespace)
+        value.write(to: &writer)
+        writer.close(root)
+        return writer.bytes
     }
 
-    /// Decodes by local element name; text is kept exactly (message bodies may start or end with
-    /// white space). Throws `MQHTTPError.malformedResponse`-ready `DecodingError`s on anything else.
-    public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
-        let decoder = XMLDecoder(trimValueWhitespaces: false, removeWhitespaceElements: false)
-        decoder.shouldProcessNamespaces = true
-        return try decoder.decode(type, from: Data(bytes))
+    /// Decodes by local element name, whatever the root is called; text is kept exactly (message
+    /// bodies may start or end with white space). Throws `MQHTTPXMLError` on anything else.
+    public static func decode<Value: MQHTTPXMLBody>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+        try Value(xml: MQHTTPXMLElement.parse(bytes))
     }
 
     /// True when `text` can travel as XML character data: every scalar in XML 1.0's Char range.
     public static func isRepresentable(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { scalar in
-            switch scalar.value {
-            case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
-            default: return false
-            }
-        }
+        text.unicodeScalars.allSatisfy(MQHTTPXMLElement.isXMLCharacter)
     }
 }

@@ -1,5 +1,6 @@
 import DaprProto
 import NIOCore
+import RocketMQHTTP
 import RocketMQWire
 
 /// The decoders that take bytes from the network or from daprd, as fuzz targets. Each must
@@ -9,6 +10,7 @@ enum FuzzTargets: String, CaseIterable {
     case storedMessages = "stored-messages"
     case routeJSON = "route-json"
     case protobufRequests = "protobuf-requests"
+    case mqHTTPXML = "mq-http-xml"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -27,6 +29,16 @@ enum FuzzTargets: String, CaseIterable {
             _ = try? BindingInitRequest(decoding: bytes)
             _ = try? ReflectionRequest(decoding: bytes)
             _ = try? EmptyMessage(decoding: bytes)
+        case .mqHTTPXML:
+            _ = try? MQHTTPXML.decode(MQHTTPErrorBody.self, from: bytes)
+            _ = try? MQHTTPXML.decode(MQHTTPAckFailures.self, from: bytes)
+            _ = try? MQHTTPXML.decode(MQHTTPPublishRequest.self, from: bytes)
+            if let messages = try? MQHTTPXML.decode(MQHTTPReceivedMessages.self, from: bytes) {
+                // What we read we can write, and reading that gives the same messages.
+                let rewritten = MQHTTPXML.encode(messages, root: MQHTTPXML.messagesRoot)
+                let reread = try? MQHTTPXML.decode(MQHTTPReceivedMessages.self, from: rewritten)
+                precondition(reread == messages, "re-encoding changed \(messages) into \(String(describing: reread))")
+            }
         }
     }
 

@@ -10,7 +10,7 @@ final class MQHTTPSpecVectorTests: XCTestCase {
 
     func testThePublishExampleSignsAndEncodesAsTheGoSDK() throws {
         let properties = MQHTTPProperties.encode([MQHTTPProperties.keysKey: "order-1"])
-        let body = try MQHTTPXML.encode(MQHTTPPublishRequest(body: "hello", tag: "TagA", properties: properties), root: MQHTTPXML.messageRoot)
+        let body = MQHTTPXML.encode(MQHTTPPublishRequest(body: "hello", tag: "TagA", properties: properties), root: MQHTTPXML.messageRoot)
         XCTAssertEqual(String(decoding: body, as: UTF8.self),
                        "<Message><MessageBody>hello</MessageBody><MessageTag>TagA</MessageTag><Properties>KEYS:order-1|</Properties></Message>")
         XCTAssertEqual(body.count, 118)
@@ -37,7 +37,7 @@ final class MQHTTPSpecVectorTests: XCTestCase {
         XCTAssertEqual(longPoll, "/topics/TopicA/messages?consumer=GID_A&ns=MQ_INST_123_Example&numOfMessages=16&waitseconds=30&tag=TagA%7C%7CTagB")
         XCTAssertEqual(sign("GET", emptyMD5, MQHTTPSigner.contentType, longPoll), "MQ LTAI5tExampleAK:atEkEDwFe56eiGSxKr9F2mTvJJE=")
 
-        let handles = try MQHTTPXML.encode(MQHTTPReceiptHandles(handles: ["rh-1"]), root: MQHTTPXML.receiptHandlesRoot)
+        let handles = MQHTTPXML.encode(MQHTTPReceiptHandles(handles: ["rh-1"]), root: MQHTTPXML.receiptHandlesRoot)
         XCTAssertEqual(String(decoding: handles, as: UTF8.self), "<ReceiptHandles><ReceiptHandle>rh-1</ReceiptHandle></ReceiptHandles>")
         XCTAssertEqual(handles.count, 68)
         let ackMD5 = MQHTTPSigner.contentMD5(of: handles)

@@ -82,7 +82,7 @@ final class XMLBodyTests: XCTestCase {
 
     func testSpecialCharactersSurviveARoundTrip() throws {
         let body = "a & b < c > d \"quoted\" 'single'\r\nnext\tline  "
-        let encoded = try MQHTTPXML.encode(MQHTTPPublishRequest(body: body, tag: nil, properties: nil), root: MQHTTPXML.messageRoot)
+        let encoded = MQHTTPXML.encode(MQHTTPPublishRequest(body: body, tag: nil, properties: nil), root: MQHTTPXML.messageRoot)
         XCTAssertFalse(String(decoding: encoded, as: UTF8.self).contains("MessageTag"), "an absent tag is left out")
         XCTAssertEqual(try MQHTTPXML.decode(MQHTTPPublishRequest.self, from: encoded).body, body)
     }
@@ -97,5 +97,71 @@ final class XMLBodyTests: XCTestCase {
         XCTAssertTrue(MQHTTPXML.isRepresentable("text\twith\nlines\r and é 🚀"))
         XCTAssertFalse(MQHTTPXML.isRepresentable("nul\u{0}byte"))
         XCTAssertFalse(MQHTTPXML.isRepresentable("bell\u{7}"))
+    }
+
+    func testTheReaderResolvesReferencesCDATAAndLineEnds() throws {
+        let xml = "\u{FEFF}<?xml version=\"1.0\"?><!-- before --><r a='x>y' b=\"/\"><t>&lt;&gt;&amp;&apos;&quot;&#65;&#x1F680;&#xD;</t>"
+            + "<t2><![CDATA[<not a tag> & raw]]><!-- skipped --><?pi skipped?> tail</t2><t3>one\r\ntwo\rthree</t3><e/></r><!-- after -->"
+        let root = try MQHTTPXMLElement.parse(Array(xml.utf8))
+        XCTAssertEqual(root.name, "r")
+        XCTAssertEqual(root.text(of: "t"), "<>&'\"A🚀\r", "a CR written as a reference survives")
+        XCTAssertEqual(root.text(of: "t2"), "<not a tag> & raw tail")
+        XCTAssertEqual(root.text(of: "t3"), "one\ntwo\nthree", "literal line ends become line feeds, as XML 1.0 §2.11 says")
+        XCTAssertEqual(root.text(of: "e"), "")
+        XCTAssertNil(root.text(of: "missing"))
+    }
+
+    func testTheReaderRefusesWhatIsNotWellFormedWithAReason() {
+        let cases: [(String, String)] = [
+            ("<!DOCTYPE r [<!ENTITY x \"y\">]><r>&x;</r>", "document type"),
+            ("<r>&x;</r>", "unknown entity"),
+            ("<r>a & b</r>", "starts no reference"),
+            ("<r>&#0;</r>", "not a character"),
+            ("<r>&#xD800;</r>", "not a character"),
+            ("<r><a></b></r>", "does not close"),
+            ("<r>", "not closed"),
+            ("<r/>text", "after the root"),
+            ("text<r/>", "no root"),
+            ("<r a='x></r>", "not closed"),
+            ("<r><></r>", "without a name"),
+            (String(repeating: "<a>", count: 40) + String(repeating: "</a>", count: 40), "deeper than 32"),
+        ]
+        for (xml, reason) in cases {
+            XCTAssertThrowsError(try MQHTTPXMLElement.parse(Array(xml.utf8)), xml) { error in
+                XCTAssertTrue("\(error)".contains(reason), "\(xml): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try MQHTTPXMLElement.parse([0x3C, 0x72, 0x3E, 0xFF, 0xFE, 0x3C, 0x2F, 0x72, 0x3E])) { error in
+            XCTAssertTrue("\(error)".contains("not UTF-8"), "\(error)")
+        }
+    }
+
+    func testAMessageWithoutItsTimesOrWithABadNumberIsRefusedByName() {
+        let missing = "<Messages><Message><MessageId>i</MessageId><ReceiptHandle>h</ReceiptHandle><NextConsumeTime>2</NextConsumeTime></Message></Messages>"
+        XCTAssertThrowsError(try MQHTTPXML.decode(MQHTTPReceivedMessages.self, from: Array(missing.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("PublishTime"), "\(error)")
+        }
+        let bad = "<Messages><Message><MessageId>i</MessageId><ReceiptHandle>h</ReceiptHandle><PublishTime>1x</PublishTime><NextConsumeTime>2</NextConsumeTime></Message></Messages>"
+        XCTAssertThrowsError(try MQHTTPXML.decode(MQHTTPReceivedMessages.self, from: Array(bad.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("<PublishTime> is not an integer"), "\(error)")
+        }
+    }
+
+    func testEveryBodyRoundTrips() throws {
+        let message = MQHTTPReceivedMessage(
+            messageID: "id", receiptHandle: "h&<", bodyMD5: "md5", body: " body\r\n 'q' \"d\" ", publishTime: 1, nextConsumeTime: 2,
+            firstConsumeTime: 1, consumedTimes: 3, tag: "T", properties: "a:1|")
+        let messages = MQHTTPReceivedMessages(messages: [message, message])
+        XCTAssertEqual(try MQHTTPXML.decode(MQHTTPReceivedMessages.self, from: MQHTTPXML.encode(messages, root: MQHTTPXML.messagesRoot, namespace: MQHTTPXML.namespace)), messages)
+        let receipt = MQHTTPPublishReceipt(messageID: "id", bodyMD5: "m", receiptHandle: "h")
+        XCTAssertEqual(try MQHTTPXML.decode(MQHTTPPublishReceipt.self, from: MQHTTPXML.encode(receipt, root: MQHTTPXML.messageRoot)), receipt)
+        let handles = MQHTTPReceiptHandles(handles: ["a", "b"])
+        XCTAssertEqual(try MQHTTPXML.decode(MQHTTPReceiptHandles.self, from: MQHTTPXML.encode(handles, root: MQHTTPXML.receiptHandlesRoot)), handles)
+        let failures = MQHTTPAckFailures(failures: [MQHTTPAckFailure(code: "C", message: "M", receiptHandle: "h")])
+        XCTAssertEqual(try MQHTTPXML.decode(MQHTTPAckFailures.self, from: MQHTTPXML.encode(failures, root: MQHTTPXML.errorsRoot)), failures)
+        let error = MQHTTPErrorBody(code: "C", message: "M", requestID: "R", hostID: "H")
+        XCTAssertEqual(try MQHTTPXML.decode(MQHTTPErrorBody.self, from: MQHTTPXML.encode(error, root: MQHTTPXML.errorRoot)), error)
+        XCTAssertEqual(String(decoding: MQHTTPXML.encode(MQHTTPReceivedMessages(messages: []), root: "Messages", namespace: "n"), as: UTF8.self),
+                       #"<Messages xmlns="n"></Messages>"#)
     }
 }

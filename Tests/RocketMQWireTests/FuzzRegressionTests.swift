@@ -41,9 +41,13 @@ final class FuzzRegressionTests: XCTestCase {
         let invoke: [UInt8] = [0x0a, 0x02, 0x68, 0x69, 0x12, 0x06, 0x0a, 0x01, 0x6b, 0x12, 0x01, 0x76, 0x1a, 0x06] + Array("create".utf8)
         try write("protobuf-requests", "invoke", invoke)
         try write("protobuf-requests", "invoke-cut", Array(invoke.prefix(9)))
+        // An MQ HTTP consume answer, whole and cut short.
+        let messages = Array(#"<Messages xmlns="http://mq.aliyuncs.com/doc/v1/"><Message><MessageId>i</MessageId><ReceiptHandle>h</ReceiptHandle><MessageBody>a &amp; b<![CDATA[<c>]]></MessageBody><PublishTime>1</PublishTime><NextConsumeTime>2</NextConsumeTime></Message></Messages>"#.utf8)
+        try write("mq-http-xml", "messages", messages)
+        try write("mq-http-xml", "messages-cut", Array(messages.prefix(messages.count / 2)))
         XCTAssertGreaterThan(inputs["stored-messages"]?.count ?? 0, 10)
         let reproducers = RepositoryPaths.root.appendingPathComponent("Tests/FuzzReproducers")
-        for target in ["remoting-frame", "stored-messages", "route-json", "protobuf-requests"] {
+        for target in ["remoting-frame", "stored-messages", "route-json", "protobuf-requests", "mq-http-xml"] {
             let kept = (try? FileManager.default.contentsOfDirectory(atPath: reproducers.appendingPathComponent(target).path)) ?? []
             inputs[target, default: []] += kept.map { reproducers.appendingPathComponent(target).appendingPathComponent($0).path }
         }

@@ -422,12 +422,7 @@ final class MQHTTPServerCore: Sendable {
         xmlAnswer(.ok, MQHTTPReceivedMessages(messages: messages), root: MQHTTPXML.messagesRoot, requestID)
     }
 
-    private func xmlAnswer<Body: Encodable>(_ status: HTTPResponseStatus, _ body: Body, root: String, _ requestID: String) -> MQHTTPAnswer {
-        guard let bytes = try? MQHTTPXML.encode(body, root: root, namespace: MQHTTPXML.namespace) else {
-            logger.error("cannot encode an answer", metadata: ["root": "\(root)"])
-            let text = "<Error xmlns=\"\(MQHTTPXML.namespace)\"><Code>InternalError</Code><Message>The test server could not encode its answer.</Message><RequestId>\(requestID)</RequestId></Error>"
-            return MQHTTPAnswer(status: .internalServerError, body: Array(text.utf8), requestID: requestID)
-        }
-        return MQHTTPAnswer(status: status, body: bytes, requestID: requestID)
+    private func xmlAnswer<Body: MQHTTPXMLBody>(_ status: HTTPResponseStatus, _ body: Body, root: String, _ requestID: String) -> MQHTTPAnswer {
+        MQHTTPAnswer(status: status, body: MQHTTPXML.encode(body, root: root, namespace: MQHTTPXML.namespace), requestID: requestID)
     }
 }
