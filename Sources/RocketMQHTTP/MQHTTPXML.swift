@@ -93,14 +93,8 @@ public struct MQHTTPReceivedMessage: MQHTTPXMLBody, Equatable {
         receiptHandle = try xml.requiredText(of: "ReceiptHandle")
         bodyMD5 = xml.text(of: "MessageBodyMD5") ?? ""
         body = xml.text(of: "MessageBody") ?? ""
-        guard let publishTime = try xml.integer(of: "PublishTime", as: Int64.self) else {
-            throw MQHTTPXMLError("<\(xml.name)> has no <PublishTime>")
-        }
-        self.publishTime = publishTime
-        guard let nextConsumeTime = try xml.integer(of: "NextConsumeTime", as: Int64.self) else {
-            throw MQHTTPXMLError("<\(xml.name)> has no <NextConsumeTime>")
-        }
-        self.nextConsumeTime = nextConsumeTime
+        publishTime = try xml.requiredInteger(of: "PublishTime")
+        nextConsumeTime = try xml.requiredInteger(of: "NextConsumeTime")
         firstConsumeTime = try xml.integer(of: "FirstConsumeTime", as: Int64.self) ?? publishTime
         consumedTimes = try xml.integer(of: "ConsumedTimes", as: Int.self) ?? 1
         tag = xml.text(of: "MessageTag")

@@ -42,6 +42,12 @@ public struct MQHTTPXMLElement: Sendable, Equatable {
         return value
     }
 
+    /// The first child called `name` as a decimal integer; an error without one or if it is not one.
+    public func requiredInteger<Value: FixedWidthInteger>(of name: String, as type: Value.Type = Value.self) throws -> Value {
+        guard let value = try integer(of: name, as: type) else { throw MQHTTPXMLError("<\(self.name)> has no <\(name)>") }
+        return value
+    }
+
     public func elements(named name: String) -> [MQHTTPXMLElement] {
         children.filter { $0.name == name }
     }
