@@ -49,7 +49,8 @@ final class BrokerCore: @unchecked Sendable {
     let storeHost: HostAddress
 
     var store = MessageStore()
-    var connections: [ObjectIdentifier: (channel: Channel, role: ServerRole)] = [:]
+    /// Open connections, with the peer's address read once (every stored message carries it).
+    var connections: [ObjectIdentifier: (channel: Channel, role: ServerRole, peer: HostAddress)] = [:]
     var consumerGroups: [String: ConsumerGroupState] = [:]
     /// producer group → channel → clientID
     var producerGroups: [String: [ObjectIdentifier: String]] = [:]
@@ -92,7 +93,7 @@ final class BrokerCore: @unchecked Sendable {
             channel.close(promise: nil)
             return
         }
-        connections[ObjectIdentifier(channel)] = (channel, role)
+        connections[ObjectIdentifier(channel)] = (channel, role, Self.address(of: channel))
     }
 
     func connectionClosed(_ channel: Channel) {
@@ -215,6 +216,10 @@ final class BrokerCore: @unchecked Sendable {
     }
 
     func peerHost(_ channel: Channel) -> HostAddress {
+        connections[ObjectIdentifier(channel)]?.peer ?? Self.address(of: channel)
+    }
+
+    private static func address(of channel: Channel) -> HostAddress {
         guard let address = channel.remoteAddress, let ip = address.ipAddress, let port = address.port,
               let host = HostAddress(parsing: "\(ip):\(port)")
         else { return HostAddress(ip: [127, 0, 0, 1], port: 0) }
