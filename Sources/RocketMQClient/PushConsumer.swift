@@ -386,9 +386,11 @@ public final class PushConsumer: Sendable {
         do {
             let offset = try await broker.startOffset(group: wireGroup, queue: queue, policy: configuration.consumeFromWhere)
             state.withLockedValue { state in
-                guard state.queues[queue]?.generation == generation else { return }
-                state.queues[queue]?.process.moveNextPullOffset(to: offset)
-                state.queues[queue]?.offsetReadWhenLocked = true
+                state.updateQueue(queue) { entry in
+                    guard entry.generation == generation else { return }
+                    entry.process.moveNextPullOffset(to: offset)
+                    entry.offsetReadWhenLocked = true
+                }
             }
         } catch {
             guard !Task.isCancelled else { return }
