@@ -157,6 +157,17 @@ struct BrokerOperations: Sendable {
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
     }
 
+    /// HEART_BEAT to each address in turn; a failure is logged and the next broker still gets its own.
+    func heartbeat(_ data: HeartbeatData, to addresses: [String]) async {
+        for address in addresses {
+            do {
+                try await heartbeat(data, address: address)
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["address": "\(address)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// UNREGISTER_CLIENT.
     func unregister(clientID: String, consumerGroup: String?, producerGroup: String?, address: String) async throws {
         var ext = ["clientID": clientID]

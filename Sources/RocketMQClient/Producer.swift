@@ -29,6 +29,11 @@ public final class Producer: Sendable {
     private let nameServer: NameServerClient
     private let namespace: Namespace
     private let broker: BrokerOperations
+    /// What this producer's heartbeats carry: its group, namespace-wrapped. As the Java and Go
+    /// producers do, it goes to every broker sent to, first with the first message there, then
+    /// every `heartbeatInterval`, so the broker lists the group's producers (the dashboard's
+    /// producer view, `mqadmin producerConnection`).
+    private let heartbeatData: HeartbeatData
     private let ids = MessageIDGenerator()
     private let state = NIOLockedValueBox(State())
 
@@ -49,6 +54,8 @@ public final class Producer: Sendable {
         self.nameServer = NameServerClient(configuration: configuration.client, pool: pool, logger: logger)
         self.broker = BrokerOperations(
             pool: pool, nameServer: nameServer, requestTimeout: configuration.client.requestTimeout, logger: logger)
+        self.heartbeatData = HeartbeatData(
+            clientID: configuration.client.clientID, producerDataSet: [ProducerData(groupName: namespace.wrap(configuration.group))])
     }
 
     /// Validates the configuration and resolves the name servers (HTTP lookup when a domain is set).
@@ -65,25 +72,9 @@ public final class Producer: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: UInt64(interval.nanoseconds))
                     guard let self, !Task.isCancelled else { return }
-                    for address in self.state.withLockedValue({ $0.brokers }).sorted() {
-                        await self.sendHeartbeat(to: address)
-                    }
+                    await self.broker.heartbeat(self.heartbeatData, to: self.state.withLockedValue({ $0.brokers }).sorted())
                 }
             }
-        }
-    }
-
-    /// HEART_BEAT with this producer's group, as the Java and Go producers send it to every broker
-    /// they know every `heartbeatInterval`: the broker then lists the group's producers (the
-    /// dashboard's producer view, `mqadmin producerConnection`). Sent to a broker first when the
-    /// first message goes there, then on the interval.
-    private func sendHeartbeat(to address: String) async {
-        let data = HeartbeatData(
-            clientID: configuration.client.clientID, producerDataSet: [ProducerData(groupName: namespace.wrap(configuration.group))])
-        do {
-            try await broker.heartbeat(data, address: address)
-        } catch {
-            logger.warning("heartbeat failed", metadata: ["address": "\(address)", "error": "\(error)"])
         }
     }
 
@@ -354,7 +345,7 @@ public final class Producer: Sendable {
             throw RocketMQError.unreachable(address: queue.brokerName, reason: "no master address for broker")
         }
         if state.withLockedValue({ $0.brokers.insert(address).inserted }) {
-            Task { await self.sendHeartbeat(to: address) }
+            Task { await self.broker.heartbeat(self.heartbeatData, to: [address]) }
         }
         return (queue, address)
     }

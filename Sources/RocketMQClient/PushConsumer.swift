@@ -530,14 +530,7 @@ public final class PushConsumer: Sendable {
     }
 
     private func sendHeartbeats() async {
-        let data = heartbeatData()
-        for address in await brokerAddresses() {
-            do {
-                try await broker.heartbeat(data, address: address)
-            } catch {
-                logger.warning("heartbeat failed", metadata: ["address": "\(address)", "error": "\(error)"])
-            }
-        }
+        await broker.heartbeat(heartbeatData(), to: await brokerAddresses())
     }
 
     private func lockOwnedQueues() async {
