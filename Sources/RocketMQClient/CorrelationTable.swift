@@ -1,6 +1,6 @@
 /// Requests waiting for their response, by opaque.
 ///
-/// Every entry leaves on its response, its timeout, or the connection closing (`drain`), so the
+/// Every entry leaves on its response, its timeout (`removeAll(where:)`), or the connection closing (`drain`), so the
 /// table always empties. After `drain` the table is closed and refuses new entries, so a request
 /// racing the close fails instead of waiting forever. Not thread-safe: the connection keeps it on its
 /// event loop.
@@ -31,6 +31,16 @@ public struct CorrelationTable<Pending> {
     public mutating func resolve(opaque: Int32) -> Pending? {
         pending.removeValue(forKey: opaque)
     }
+
+    /// The entries that match (their deadline passed), removed.
+    public mutating func removeAll(where isDone: (Pending) -> Bool) -> [Pending] {
+        let done = pending.filter { isDone($0.value) }
+        for opaque in done.keys { pending.removeValue(forKey: opaque) }
+        return Array(done.values)
+    }
+
+    /// Every waiting entry, in no particular order.
+    public var entries: Dictionary<Int32, Pending>.Values { pending.values }
 
     /// The connection closed: every waiting entry, to be failed, and no new ones from now on.
     public mutating func drain() -> [Pending] {

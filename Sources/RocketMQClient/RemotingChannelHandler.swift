@@ -2,12 +2,21 @@ import Logging
 import NIOCore
 import RocketMQWire
 
-/// A request on its way out: the command and, unless oneway, where its response goes.
-struct OutboundRequest {
+/// Where a response goes: called exactly once, on the connection's event loop, with the response
+/// or with why there is none (`.timeout`, `.connectionClosed`, `.protocolViolation`).
+typealias ResponseCallback = @Sendable (Result<RemotingCommand, RocketMQError>) -> Void
+
+/// A request on its way out: the command and what to do once it has gone.
+struct OutboundRequest: Sendable {
+    enum Completion: Sendable {
+        /// Wait up to `timeout` for the response.
+        case response(timeout: TimeAmount, ResponseCallback)
+        /// Oneway: nothing comes back; `written` completes once the bytes are handed to the socket.
+        case oneway(written: EventLoopPromise<Void>)
+    }
+
     var command: RemotingCommand
-    /// nil for oneway requests.
-    var response: EventLoopPromise<RemotingCommand>?
-    var timeout: TimeAmount
+    var completion: Completion
 }
 
 /// Answers requests the peer (a broker) sends us: NOTIFY_CONSUMER_IDS_CHANGED, GET_CONSUMER_RUNNING_INFO…
@@ -17,18 +26,19 @@ struct OutboundRequest {
 typealias InboundRequestHandler = @Sendable (_ request: RemotingCommand, _ address: String) -> RemotingCommand?
 
 /// The last handler of a remoting connection: gives each request an opaque, keeps the
-/// `opaque → promise` table, matches responses, times requests out, answers broker-initiated
+/// `opaque → callback` table, matches responses, times requests out, answers broker-initiated
 /// requests, and fails everything still waiting when the channel closes or a bad frame arrives.
 ///
-/// Lives on its channel's event loop; every method runs there.
-final class RemotingChannelHandler: ChannelDuplexHandler {
+/// Requests come in through `send`, not the pipeline, so that one that arrives after the handler
+/// has gone fails at once instead of being dropped by the pipeline. Lives on its channel's event
+/// loop; every method runs there.
+final class RemotingChannelHandler: ChannelInboundHandler {
     typealias InboundIn = RemotingCommand
-    typealias OutboundIn = OutboundRequest
     typealias OutboundOut = RemotingCommand
 
     private struct Pending {
-        var promise: EventLoopPromise<RemotingCommand>
-        var timeout: Scheduled<Void>?
+        var respond: ResponseCallback
+        var deadline: NIODeadline
         var code: Int32
     }
 
@@ -38,6 +48,10 @@ final class RemotingChannelHandler: ChannelDuplexHandler {
     private var table = CorrelationTable<Pending>()
     private var nextOpaque: Int32 = 0
     private var context: ChannelHandlerContext?
+    /// One timer for the whole table, set for its earliest deadline, instead of one per request:
+    /// almost every request is answered long before its deadline, so a timer each would be
+    /// scheduled and cancelled for nothing.
+    private var sweep: (deadline: NIODeadline, task: Scheduled<Void>)?
 
     init(address: String, logger: Logger, inboundRequests: @escaping InboundRequestHandler) {
         self.address = address
@@ -57,38 +71,30 @@ final class RemotingChannelHandler: ChannelDuplexHandler {
         self.context = nil
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var request = unwrapOutboundIn(data)
+    /// Numbers the request, registers where its response goes and writes it.
+    func send(_ request: OutboundRequest) {
+        var command = request.command
         nextOpaque = nextOpaque == Int32.max ? 1 : nextOpaque + 1
-        request.command.opaque = nextOpaque
-        let opaque = nextOpaque
-        if let response = request.response {
-            let timeout = context.eventLoop.scheduleTask(in: request.timeout) { [weak self] () -> Void in
-                guard let self else { return }
-                self.timedOut(opaque: opaque)
-            }
-            let pending = Pending(promise: response, timeout: timeout, code: request.command.code)
-            switch table.register(opaque: opaque, pending) {
+        command.opaque = nextOpaque
+        switch request.completion {
+        case .response(let timeout, let respond):
+            guard let context else { return respond(.failure(.connectionClosed(address: address))) }
+            let deadline = context.eventLoop.now + timeout
+            switch table.register(opaque: command.opaque, Pending(respond: respond, deadline: deadline, code: command.code)) {
             case .registered:
-                break
+                armSweep(for: deadline, context: context)
+                // No write promise: a failed write closes the channel, and the close fails the table.
+                context.writeAndFlush(wrapOutboundOut(command), promise: nil)
             case .closed(let entry), .duplicate(let entry):
-                entry.timeout?.cancel()
-                entry.promise.fail(RocketMQError.connectionClosed(address: address))
-                promise?.fail(RocketMQError.connectionClosed(address: address))
-                return
+                entry.respond(.failure(.connectionClosed(address: address)))
             }
-        } else {
-            request.command.flag |= RemotingCommand.onewayFlag
+        case .oneway(let written):
+            guard let context, !table.isClosed else {
+                return written.fail(RocketMQError.connectionClosed(address: address))
+            }
+            command.flag |= RemotingCommand.onewayFlag
+            context.writeAndFlush(wrapOutboundOut(command), promise: written)
         }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { [weak self] error in
-            guard let self, let entry = self.table.resolve(opaque: opaque) else { return }
-            entry.timeout?.cancel()
-            entry.promise.fail(RocketMQError.connectionClosed(address: self.address))
-            self.logger.debug("write failed", metadata: ["address": "\(self.address)", "error": "\(error)"])
-        }
-        if let promise { written.futureResult.cascade(to: promise) }
-        context.writeAndFlush(wrapOutboundOut(request.command), promise: written)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -99,8 +105,7 @@ final class RemotingChannelHandler: ChannelDuplexHandler {
                 logger.debug("unmatched response", metadata: ["address": "\(address)", "opaque": "\(command.opaque)"])
                 return
             }
-            entry.timeout?.cancel()
-            entry.promise.succeed(command)
+            entry.respond(.success(command))
             return
         }
         let response = inboundRequests(command, address)
@@ -126,15 +131,33 @@ final class RemotingChannelHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    private func timedOut(opaque: Int32) {
-        guard let entry = table.resolve(opaque: opaque) else { return }
-        entry.promise.fail(RocketMQError.timeout("request code \(entry.code) to \(address)"))
+    /// Makes sure the sweep runs by `deadline`.
+    private func armSweep(for deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let sweep, sweep.deadline <= deadline { return }
+        sweep?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] () -> Void in
+            self?.timeOutExpired()
+        }
+        sweep = (deadline, task)
+    }
+
+    private func timeOutExpired() {
+        sweep = nil
+        guard let context else { return }
+        let now = context.eventLoop.now
+        for entry in table.removeAll(where: { $0.deadline <= now }) {
+            entry.respond(.failure(.timeout("request code \(entry.code) to \(address)")))
+        }
+        if let next = table.entries.lazy.map(\.deadline).min() {
+            armSweep(for: next, context: context)
+        }
     }
 
     private func failAll(_ error: RocketMQError) {
+        sweep?.task.cancel()
+        sweep = nil
         for entry in table.drain() {
-            entry.timeout?.cancel()
-            entry.promise.fail(error)
+            entry.respond(.failure(error))
         }
     }
 }

@@ -11,10 +11,12 @@ import RocketMQWire
 final class RemotingConnection: Sendable {
     let address: String
     let channel: Channel
+    private let handler: NIOLoopBound<RemotingChannelHandler>
 
-    private init(address: String, channel: Channel) {
+    private init(address: String, channel: Channel, handler: NIOLoopBound<RemotingChannelHandler>) {
         self.address = address
         self.channel = channel
+        self.handler = handler
     }
 
     /// Opens a connection. The returned future fails with `.unreachable` when the connect fails.
@@ -41,15 +43,21 @@ final class RemotingConnection: Sendable {
                 }
             }
             .connect(host: hostAndPort.host, port: hostAndPort.port)
-            .map { RemotingConnection(address: address, channel: $0) }
             .flatMapErrorThrowing { error in
                 throw RocketMQError.unreachable(address: address, reason: "\(error)")
             }
-    }
-
-    /// Wraps an existing channel whose pipeline already ends in a `RemotingChannelHandler` (tests).
-    static func wrapping(address: String, channel: Channel) -> RemotingConnection {
-        RemotingConnection(address: address, channel: channel)
+            .flatMapThrowing { channel in
+                // Completes on the channel's event loop, where the handler may be looked up.
+                let handler: RemotingChannelHandler
+                do {
+                    handler = try channel.pipeline.syncOperations.handler(type: RemotingChannelHandler.self)
+                } catch {
+                    channel.close(promise: nil)
+                    throw error
+                }
+                return RemotingConnection(
+                    address: address, channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+            }
     }
 
     var isActive: Bool { channel.isActive }
@@ -58,23 +66,30 @@ final class RemotingConnection: Sendable {
 
     /// Sends `command` and waits for its response (any response code; the caller interprets it).
     func request(_ command: RemotingCommand, timeout: TimeAmount) async throws -> RemotingCommand {
-        let promise = channel.eventLoop.makePromise(of: RemotingCommand.self)
-        let outbound = OutboundRequest(command: command, response: promise, timeout: timeout)
-        channel.writeAndFlush(outbound).whenFailure { error in
-            // The handler fails the promise itself for registered requests; this covers a channel
-            // that closed before the write reached the handler.
-            promise.fail(RocketMQError.connectionClosed(address: self.address))
+        // Unsafe, not checked: the handler calls every response callback exactly once (its tests
+        // check each way a request can end), and the check would cost an allocation per request.
+        try await withUnsafeThrowingContinuation { continuation in
+            send(OutboundRequest(command: command, completion: .response(timeout: timeout) { continuation.resume(with: $0) }))
         }
-        return try await promise.futureResult.get()
     }
 
     /// Sends `command` with the oneway bit: no response is expected or waited for.
     func oneway(_ command: RemotingCommand) async throws {
-        let outbound = OutboundRequest(command: command, response: nil, timeout: .zero)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        send(OutboundRequest(command: command, completion: .oneway(written: written)))
         do {
-            try await channel.writeAndFlush(outbound).get()
+            try await written.futureResult.get()
         } catch {
             throw RocketMQError.connectionClosed(address: address)
+        }
+    }
+
+    private func send(_ request: OutboundRequest) {
+        if handler.eventLoop.inEventLoop {
+            handler.value.send(request)
+        } else {
+            let handler = self.handler
+            handler.eventLoop.execute { handler.value.send(request) }
         }
     }
 

@@ -55,4 +55,13 @@ final class CorrelationTableTests: XCTestCase {
         guard case .closed("three") = table.register(opaque: 3, "three") else { return XCTFail() }
         XCTAssertEqual(table.count, 0)
     }
+
+    func testRemoveAllWhereTakesOutExactlyTheMatchingEntries() {
+        var table = CorrelationTable<Int>()
+        for opaque in 1...5 { _ = table.register(opaque: Int32(opaque), opaque * 10) }
+        XCTAssertEqual(table.removeAll(where: { $0 <= 20 }).sorted(), [10, 20])
+        XCTAssertEqual(table.entries.sorted(), [30, 40, 50])
+        XCTAssertNil(table.resolve(opaque: 1))
+        XCTAssertEqual(table.resolve(opaque: 3), 30)
+    }
 }

@@ -14,12 +14,41 @@ final class RemotingChannelHandlerTests: XCTestCase {
         return (channel, handler)
     }
 
+    /// Sends a request through the handler; the promise gets what its response callback gets.
+    private func request(
+        _ code: RequestCode, on channel: EmbeddedChannel, _ handler: RemotingChannelHandler, timeout: TimeAmount = .seconds(5)
+    ) -> EventLoopFuture<RemotingCommand> {
+        let promise = channel.eventLoop.makePromise(of: RemotingCommand.self)
+        handler.send(OutboundRequest(command: .request(code: code), completion: .response(timeout: timeout) {
+            promise.completeWith($0.mapError { $0 })
+        }))
+        return promise.futureResult
+    }
+
+    /// The result of a future that must already be complete: an embedded loop never completes it
+    /// later, so waiting would hang the suite instead of failing the test.
+    private struct StillWaiting: Error {}
+
+    private func completed<Value>(_ future: EventLoopFuture<Value>) throws -> Value {
+        var outcome: Result<Value, Error>?
+        future.whenComplete { outcome = $0 }
+        guard let outcome else { throw StillWaiting() }
+        return try outcome.get()
+    }
+
+    private func assertFails(_ future: EventLoopFuture<RemotingCommand>, with expected: String, line: UInt = #line) {
+        XCTAssertThrowsError(try completed(future), line: line) { error in
+            switch (error, expected) {
+            case (RocketMQError.timeout, "timeout"), (RocketMQError.connectionClosed, "connectionClosed"): break
+            default: XCTFail("\(error), expected \(expected)", line: line)
+            }
+        }
+    }
+
     func testResponsesAreMatchedByOpaqueInAnyOrder() throws {
         let (channel, handler) = try makeChannel()
-        let first = channel.eventLoop.makePromise(of: RemotingCommand.self)
-        let second = channel.eventLoop.makePromise(of: RemotingCommand.self)
-        channel.write(OutboundRequest(command: .request(code: .heartBeat), response: first, timeout: .seconds(5)), promise: nil)
-        channel.write(OutboundRequest(command: .request(code: .pullMessage), response: second, timeout: .seconds(5)), promise: nil)
+        let first = request(.heartBeat, on: channel, handler)
+        let second = request(.pullMessage, on: channel, handler)
         let sent1 = try XCTUnwrap(channel.readOutbound(as: RemotingCommand.self))
         let sent2 = try XCTUnwrap(channel.readOutbound(as: RemotingCommand.self))
         XCTAssertNotEqual(sent1.opaque, sent2.opaque)
@@ -27,21 +56,18 @@ final class RemotingChannelHandlerTests: XCTestCase {
 
         try channel.writeInbound(RemotingCommand.response(to: sent2, code: .pullNotFound))
         try channel.writeInbound(RemotingCommand.response(to: sent1, code: .success))
-        XCTAssertEqual(try first.futureResult.wait().responseCode, .success)
-        XCTAssertEqual(try second.futureResult.wait().responseCode, .pullNotFound)
+        XCTAssertEqual(try completed(first).responseCode, .success)
+        XCTAssertEqual(try completed(second).responseCode, .pullNotFound)
         XCTAssertEqual(handler.pendingCount, 0)
         XCTAssertNoThrow(try channel.finish())
     }
 
     func testATimedOutRequestLeavesTheTableAndItsLateResponseIsIgnored() throws {
         let (channel, handler) = try makeChannel()
-        let promise = channel.eventLoop.makePromise(of: RemotingCommand.self)
-        channel.write(OutboundRequest(command: .request(code: .heartBeat), response: promise, timeout: .seconds(3)), promise: nil)
+        let response = request(.heartBeat, on: channel, handler, timeout: .seconds(3))
         let sent = try XCTUnwrap(channel.readOutbound(as: RemotingCommand.self))
         channel.embeddedEventLoop.advanceTime(by: .seconds(3))
-        XCTAssertThrowsError(try promise.futureResult.wait()) { error in
-            guard case RocketMQError.timeout = error else { return XCTFail("\(error)") }
-        }
+        assertFails(response, with: "timeout")
         XCTAssertEqual(handler.pendingCount, 0)
         try channel.writeInbound(RemotingCommand.response(to: sent, code: .success))
         XCTAssertEqual(handler.pendingCount, 0)
@@ -50,18 +76,47 @@ final class RemotingChannelHandlerTests: XCTestCase {
 
     func testClosingTheChannelFailsEveryPendingRequest() throws {
         let (channel, handler) = try makeChannel()
-        let promises = (0..<3).map { _ in channel.eventLoop.makePromise(of: RemotingCommand.self) }
-        for promise in promises {
-            channel.write(OutboundRequest(command: .request(code: .heartBeat), response: promise, timeout: .seconds(30)), promise: nil)
-        }
+        let responses = (0..<3).map { _ in request(.heartBeat, on: channel, handler, timeout: .seconds(30)) }
         XCTAssertEqual(handler.pendingCount, 3)
         _ = try channel.finish()
-        for promise in promises {
-            XCTAssertThrowsError(try promise.futureResult.wait()) { error in
-                guard case RocketMQError.connectionClosed = error else { return XCTFail("\(error)") }
-            }
+        for response in responses { assertFails(response, with: "connectionClosed") }
+        XCTAssertEqual(handler.pendingCount, 0)
+    }
+
+    func testRequestsSentAfterTheCloseFailAtOnce() throws {
+        let (channel, handler) = try makeChannel()
+        _ = try channel.finish()
+        assertFails(request(.heartBeat, on: channel, handler), with: "connectionClosed")
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        handler.send(OutboundRequest(command: .request(code: .updateConsumerOffset), completion: .oneway(written: written)))
+        XCTAssertThrowsError(try completed(written.futureResult)) { error in
+            guard case RocketMQError.connectionClosed = error else { return XCTFail("\(error)") }
         }
         XCTAssertEqual(handler.pendingCount, 0)
+    }
+
+    func testEachRequestTimesOutAtItsOwnDeadlineWhateverTheOrderTheyWereSent() throws {
+        let (channel, handler) = try makeChannel()
+        let long = request(.pullMessage, on: channel, handler, timeout: .seconds(30))
+        let short = request(.heartBeat, on: channel, handler, timeout: .seconds(3))
+        let answered = request(.sendMessageV2, on: channel, handler, timeout: .seconds(2))
+        let middle = request(.heartBeat, on: channel, handler, timeout: .seconds(10))
+        let sent = try (0..<4).map { _ in try XCTUnwrap(channel.readOutbound(as: RemotingCommand.self)) }
+        try channel.writeInbound(RemotingCommand.response(to: sent[2], code: .success))
+        XCTAssertEqual(try completed(answered).responseCode, .success)
+
+        channel.embeddedEventLoop.advanceTime(by: .seconds(3) - .nanoseconds(1))
+        XCTAssertEqual(handler.pendingCount, 3, "nothing is due before its deadline")
+        channel.embeddedEventLoop.advanceTime(by: .nanoseconds(1))
+        assertFails(short, with: "timeout")
+        XCTAssertEqual(handler.pendingCount, 2)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(7))
+        assertFails(middle, with: "timeout")
+        XCTAssertEqual(handler.pendingCount, 1)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(20))
+        assertFails(long, with: "timeout")
+        XCTAssertEqual(handler.pendingCount, 0)
+        XCTAssertNoThrow(try channel.finish())
     }
 
     func testBrokerRequestsAreAnsweredAndUnknownOnesRefused() throws {
@@ -92,7 +147,9 @@ final class RemotingChannelHandlerTests: XCTestCase {
 
     func testOnewayRequestsCarryTheOnewayBitAndWaitForNothing() throws {
         let (channel, handler) = try makeChannel()
-        channel.write(OutboundRequest(command: .request(code: .updateConsumerOffset), response: nil, timeout: .zero), promise: nil)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        handler.send(OutboundRequest(command: .request(code: .updateConsumerOffset), completion: .oneway(written: written)))
+        XCTAssertNoThrow(try completed(written.futureResult))
         let sent = try XCTUnwrap(channel.readOutbound(as: RemotingCommand.self))
         XCTAssertTrue(sent.isOneway)
         XCTAssertEqual(handler.pendingCount, 0)
