@@ -21,6 +21,8 @@ final class NameServerClient: Sendable {
     private let pool: ConnectionPool
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
+    /// The Java `HashMap` order of the route request's keys, computed once rather than per lookup.
+    private static let routeRequestOrder = JavaHash.hashMapIterationOrder(["topic", "acceptStandardJsonOnly"])
 
     init(configuration: ClientConfiguration, pool: ConnectionPool, logger: Logger) {
         self.configuration = configuration
@@ -98,8 +100,9 @@ final class NameServerClient: Sendable {
         guard !addresses.isEmpty else {
             throw RocketMQError.unreachable(address: configuration.nameServerDomain ?? "name server", reason: "no name server address known")
         }
-        let request = RemotingCommand.request(
+        var request = RemotingCommand.request(
             code: .getRouteinfoByTopic, extFields: ["topic": topic, "acceptStandardJsonOnly": "true"])
+        request.extFieldsOrder = Self.routeRequestOrder
         let attempts = max(addresses.count, configuration.retries + 1)
         var lastError: RocketMQError = .unreachable(address: addresses[start % addresses.count], reason: "no attempt made")
         for attempt in 0..<attempts {

@@ -225,21 +225,21 @@ public final class Producer: Sendable {
 
     private func buildRequest(_ message: PreparedMessage, code: RequestCode, queue: MessageQueue) -> RemotingCommand {
         // SendMessageRequestHeaderV2 single-letter keys (spec §2.4).
-        var ext: [String: String] = [
-            "a": namespace.wrap(configuration.group),
-            "b": message.topic,
-            "c": "TBW102",
-            "d": "4",
-            "e": String(queue.queueId),
-            "f": String(message.sysFlag),
-            "g": String(WallClock.nowMillis()),
-            "h": String(message.flag),
-            "j": "0",
-            "k": "false",
-            "m": message.batch ? "true" : "false",
-            "n": queue.brokerName,
-        ]
+        // Sized for all thirteen keys up front: a literal of twelve grows when "i" is added.
+        var ext = [String: String](minimumCapacity: Self.sendHeaderOrder.count)
+        ext["a"] = namespace.wrap(configuration.group)
+        ext["b"] = message.topic
+        ext["c"] = "TBW102"
+        ext["d"] = "4"
+        ext["e"] = String(queue.queueId)
+        ext["f"] = String(message.sysFlag)
+        ext["g"] = String(WallClock.nowMillis())
+        ext["h"] = String(message.flag)
         if !message.properties.isEmpty { ext["i"] = message.properties }
+        ext["j"] = "0"
+        ext["k"] = "false"
+        ext["m"] = message.batch ? "true" : "false"
+        ext["n"] = queue.brokerName
         var request = RemotingCommand.request(code: code, extFields: ext, body: message.body)
         request.extFieldsOrder = Self.sendHeaderOrder
         return request

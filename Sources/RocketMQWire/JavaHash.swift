@@ -21,17 +21,35 @@ public enum JavaHash {
     /// `(h ^ (h >>> 16)) & (buckets - 1)`; within a bucket, insertion order survives resizes.
     public static func hashMapIterationOrder(_ keys: [String]) -> [String] {
         guard keys.count > 1 else { return keys }  // one key has one order (headers often carry one)
-        var buckets = 16
-        while keys.count * 4 > buckets * 3 {
+        let distinct = distinctInOrder(keys)
+        var buckets: UInt32 = 16
+        while distinct.count * 4 > Int(buckets) * 3 {
             buckets *= 2
         }
-        var table = [[String]](repeating: [], count: buckets)
-        var seen = Set<String>()
-        for key in keys where seen.insert(key).inserted {
+        // Sorting by (bucket, insertion index) walks the table without building it: one array
+        // instead of one per bucket.
+        var placed: [(bucket: UInt32, index: Int)] = []
+        placed.reserveCapacity(distinct.count)
+        for (index, key) in distinct.enumerated() {
             let h = UInt32(bitPattern: stringHashCode(key))
-            let spread = h ^ (h >> 16)
-            table[Int(spread & UInt32(buckets - 1))].append(key)
+            placed.append(((h ^ (h >> 16)) & (buckets - 1), index))
         }
-        return table.flatMap { $0 }
+        placed.sort { ($0.bucket, $0.index) < ($1.bucket, $1.index) }
+        return placed.map { distinct[$0.index] }
+    }
+
+    /// `keys` without repeats, each at its first position (a `HashMap` keeps a key where it was
+    /// first put). Pairwise for a header's dozen keys, where hashing into a set costs more.
+    private static func distinctInOrder(_ keys: [String]) -> [String] {
+        if keys.count > 16 {
+            var seen = Set<String>(minimumCapacity: keys.count)
+            return keys.filter { seen.insert($0).inserted }
+        }
+        var distinct: [String] = []
+        distinct.reserveCapacity(keys.count)
+        for key in keys where !distinct.contains(key) {
+            distinct.append(key)
+        }
+        return distinct
     }
 }

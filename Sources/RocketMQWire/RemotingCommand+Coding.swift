@@ -114,14 +114,21 @@ extension RemotingCommand {
         }
     }
 
-    /// ext keys in the order they go on the wire: the recorded order first, then the rest in Java
-    /// `HashMap` order.
-    var orderedExtKeys: [String] {
-        let recorded = (extFieldsOrder ?? []).filter { extFields[$0] != nil }
-        // The usual case, every request we build: the recorded order names each field once.
-        if recorded.count == extFields.count, Self.areDistinct(recorded) {
-            return recorded
+    /// ext fields in the order they go on the wire: the recorded order first, then the rest in
+    /// Java `HashMap` order.
+    var orderedExtFields: [(key: String, value: String)] {
+        // The usual case, every request we build: the recorded order names each field once, so
+        // one lookup per key finds them all.
+        if let order = extFieldsOrder, order.count == extFields.count, Self.areDistinct(order) {
+            var fields: [(key: String, value: String)] = []
+            fields.reserveCapacity(order.count)
+            for key in order {
+                guard let value = extFields[key] else { break }
+                fields.append((key, value))
+            }
+            if fields.count == extFields.count { return fields }
         }
+        let recorded = (extFieldsOrder ?? []).filter { extFields[$0] != nil }
         var ordered: [String] = []
         var seen = Set<String>()
         for key in recorded where seen.insert(key).inserted {
@@ -131,7 +138,7 @@ extension RemotingCommand {
             let rest = extFields.keys.filter { !seen.contains($0) }.sorted()
             ordered.append(contentsOf: JavaHash.hashMapIterationOrder(rest))
         }
-        return ordered
+        return ordered.map { ($0, extFields[$0] ?? "") }
     }
 
     /// Pairwise for the dozen keys of a header: cheaper than hashing them into a set.
@@ -156,10 +163,10 @@ extension RemotingCommand {
             w.raw(",")
             w.key("extFields")
             w.raw("{")
-            for (i, key) in orderedExtKeys.enumerated() {
+            for (i, field) in orderedExtFields.enumerated() {
                 if i > 0 { w.raw(",") }
-                w.key(key)
-                w.string(extFields[key] ?? "")
+                w.key(field.key)
+                w.string(field.value)
             }
             w.raw("}")
         }
@@ -194,20 +201,35 @@ extension RemotingCommand {
         } catch let error as JSONParseError {
             throw RemotingDecodingError.invalidJSONHeader(error.description)
         }
-        guard case .object = value else { throw RemotingDecodingError.invalidJSONHeader("not an object") }
-        func int32(_ key: String, required: Bool) throws -> Int32 {
-            guard let member = value[key], member != .null else {
+        guard case .object(let members) = value else { throw RemotingDecodingError.invalidJSONHeader("not an object") }
+        // The members this decoder reads, in one pass rather than a search by name each; the first
+        // of a repeated name wins, as such a search would find it.
+        var code, version, opaque, flag, language, remark, extFields: JSONValue?
+        for member in members {
+            switch member.key {
+            case "code": code = code ?? member.value
+            case "version": version = version ?? member.value
+            case "opaque": opaque = opaque ?? member.value
+            case "flag": flag = flag ?? member.value
+            case "language": language = language ?? member.value
+            case "remark": remark = remark ?? member.value
+            case "extFields": extFields = extFields ?? member.value
+            default: continue
+            }
+        }
+        func int32(_ key: String, _ member: JSONValue?, required: Bool) throws -> Int32 {
+            guard let member, member != .null else {
                 if required { throw RemotingDecodingError.invalidJSONHeaderField(key) }
                 return 0
             }
             guard let number = member.int32Value else { throw RemotingDecodingError.invalidJSONHeaderField(key) }
             return number
         }
-        var command = RemotingCommand(code: try int32("code", required: true))
-        command.version = try int32("version", required: false)
-        command.opaque = try int32("opaque", required: false)
-        command.flag = try int32("flag", required: false)
-        switch value["language"] {
+        var command = RemotingCommand(code: try int32("code", code, required: true))
+        command.version = try int32("version", version, required: false)
+        command.opaque = try int32("opaque", opaque, required: false)
+        command.flag = try int32("flag", flag, required: false)
+        switch language {
         case .string(let name)?:
             // An unknown language name must not lose the frame; fastjson would make it null.
             command.language = LanguageCode(name: name) ?? .other
@@ -216,15 +238,16 @@ extension RemotingCommand {
         default:
             command.language = .java
         }
-        switch value["remark"] {
+        switch remark {
         case .string(let remark)?: command.remark = remark
         case .null?, nil: command.remark = nil
         default: throw RemotingDecodingError.invalidJSONHeaderField("remark")
         }
-        switch value["extFields"] {
+        switch extFields {
         case .object(let members)?:
-            var fields: [String: String] = [:]
+            var fields = [String: String](minimumCapacity: members.count)
             var order: [String] = []
+            order.reserveCapacity(members.count)
             for member in members {
                 // Values should be strings; numbers and booleans were accepted by the broker (§1.2).
                 guard member.value != .null else { continue }
@@ -262,10 +285,10 @@ extension RemotingCommand {
         buffer.writeInteger(Int32(remarkBytes.count))
         buffer.writeBytes(remarkBytes)
         var ext = ByteBuffer()
-        for key in orderedExtKeys {
+        for (key, value) in orderedExtFields {
             let keyBytes = Array(key.utf8)
             guard let keyLength = Int16(exactly: keyBytes.count) else { throw RemotingEncodingError.extKeyTooLong(key) }
-            let valueBytes = Array((extFields[key] ?? "").utf8)
+            let valueBytes = Array(value.utf8)
             ext.writeInteger(keyLength)
             ext.writeBytes(keyBytes)
             ext.writeInteger(Int32(valueBytes.count))

@@ -171,4 +171,12 @@ final class CreateRequestTests: XCTestCase {
             }
         }
     }
+
+    func testTheResponseIsAnArrayOfObjectsWithSortedKeysAndTheFirstIsTheMetadata() {
+        let response = CreateRequest.response([["topic": "T", "msgId": "M1", "queueId": "2"], ["msgId": "M\"2"]])
+        XCTAssertEqual(String(decoding: response.data, as: UTF8.self), #"[{"msgId":"M1","queueId":"2","topic":"T"},{"msgId":"M\"2"}]"#)
+        XCTAssertEqual(response.metadata, ["topic": "T", "msgId": "M1", "queueId": "2"])
+        XCTAssertEqual(response.contentType, "application/json")
+        XCTAssertEqual(String(decoding: CreateRequest.response([]).data, as: UTF8.self), "[]")
+    }
 }

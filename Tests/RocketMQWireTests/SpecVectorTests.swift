@@ -64,6 +64,34 @@ final class SpecVectorTests: XCTestCase {
         )
     }
 
+    /// Java's `HashMap` written out literally: an array of buckets, each keeping insertion order.
+    private func referenceHashMapOrder(_ keys: [String]) -> [String] {
+        var distinct: [String] = []
+        for key in keys where !distinct.contains(key) { distinct.append(key) }
+        var buckets = 16
+        while distinct.count * 4 > buckets * 3 { buckets *= 2 }
+        var table = [[String]](repeating: [], count: buckets)
+        for key in distinct {
+            let h = UInt32(bitPattern: JavaHash.stringHashCode(key))
+            table[Int((h ^ (h >> 16)) & UInt32(buckets - 1))].append(key)
+        }
+        return table.flatMap { $0 }
+    }
+
+    func testHashMapOrderMatchesABucketTableForManyKeySetsIncludingCollisionsAndRepeats() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789é")
+        for round in 0..<400 {
+            let count = round < 200 ? Int.random(in: 0...16, using: &generator) : Int.random(in: 17...60, using: &generator)
+            var keys = (0..<count).map { _ in String((0..<Int.random(in: 1...6, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }) }
+            if count > 2 { keys.append(keys[0]) }  // a repeat keeps its first position
+            XCTAssertEqual(JavaHash.hashMapIterationOrder(keys), referenceHashMapOrder(keys), "\(keys)")
+        }
+        // "Aa" and "BB" have the same Java hash: one bucket, insertion order.
+        XCTAssertEqual(JavaHash.hashMapIterationOrder(["BB", "Aa"]), ["BB", "Aa"])
+        XCTAssertEqual(JavaHash.hashMapIterationOrder(["Aa", "BB"]), ["Aa", "BB"])
+    }
+
     func testPullHeaderUsesJavaHashMapOrderLikeSection10_4() throws {
         let ext = ["queueId": "0", "maxMsgNums": "32", "sysFlag": "2", "suspendTimeoutMillis": "15000", "commitOffset": "0",
                    "bname": "broker-a", "topic": "TopicTest", "queueOffset": "0", "expressionType": "TAG",
@@ -89,6 +117,24 @@ final class SpecVectorTests: XCTestCase {
         command.serializeType = .rocketmq
         let decoded = try RemotingCommand.decodeHeader(try command.encodedHeader(), serializeType: .rocketmq)
         XCTAssertEqual(decoded.extFieldsOrder, ["b", "a", "c"])
+    }
+
+    func testARecordedOrderNamingAFieldThatIsNotSetStillWritesEachFieldOnce() throws {
+        var command = javaRequest(code: .pullMessage, opaque: 13, ext: ["a": "1", "b": "2", "c": "3"])
+        command.extFieldsOrder = ["b", "x", "a"]  // distinct and as many as the fields, but "x" is not one
+        XCTAssertEqual(
+            String(decoding: try command.encodedHeader(), as: UTF8.self),
+            #"{"code":11,"extFields":{"b":"2","a":"1","c":"3"},"flag":0,"language":"JAVA","opaque":13,"serializeTypeCurrentRPC":"JSON","version":409}"#
+        )
+    }
+
+    func testARepeatedHeaderMemberDecodesAsItsFirstOccurrence() throws {
+        let header = #"{"code":14,"opaque":3,"code":15,"remark":"first","remark":7,"extFields":{"k":"v"},"extFields":null}"#
+        let command = try RemotingCommand.decodeHeader(Array(header.utf8), serializeType: .json)
+        XCTAssertEqual(command.code, 14)
+        XCTAssertEqual(command.opaque, 3)
+        XCTAssertEqual(command.remark, "first")
+        XCTAssertEqual(command.extFields, ["k": "v"])
     }
 
     func testGoStyleJSONHeaderWithNumericExtValuesDecodes() throws {
