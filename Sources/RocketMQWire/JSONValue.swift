@@ -147,12 +147,13 @@ struct JSONParser {
         }
     }
 
-    mutating func expectLiteral(_ literal: String) throws {
-        let utf8 = Array(literal.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-            throw fail("invalid literal")
+    mutating func expectLiteral(_ literal: StaticString) throws {
+        let count = literal.utf8CodeUnitCount
+        let matches = index + count <= bytes.count && literal.withUTF8Buffer { expected in
+            bytes[index..<index + count].elementsEqual(expected)
         }
-        index += utf8.count
+        guard matches else { throw fail("invalid literal") }
+        index += count
     }
 
     mutating func parseNumberText() throws -> String {
@@ -183,6 +184,8 @@ struct JSONParser {
             index += 1
             return .object(members)
         }
+        // A remoting header has eight members: room for them at once instead of four regrowths.
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             let key = try parseKey(depth: depth)

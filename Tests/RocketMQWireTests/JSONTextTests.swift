@@ -25,7 +25,7 @@ final class JSONTextTests: XCTestCase {
     }
 
     func testParserRejectsBrokenTextWithOffsets() {
-        for bad in ["", "{", #"{"a"}"#, #"{"a":}"#, "[1,]", #""\x""#, "tru", "{} x", #""\u12"#] {
+        for bad in ["", "{", #"{"a"}"#, #"{"a":}"#, "[1,]", #""\x""#, "tru", "nuLL", "falsy", "{} x", #""\u12"#] {
             XCTAssertThrowsError(try JSONValue.parse(bad), bad) { XCTAssertTrue($0 is JSONParseError) }
         }
         XCTAssertThrowsError(try JSONValue.parse(String(repeating: "[", count: 100), maxDepth: 10))
