@@ -97,17 +97,21 @@ extension CreateRequest {
     /// serialisation compares keys with locale collation and cost a quarter of a create's CPU.
     static func response(_ described: [[String: String]]) -> InvokeResponse {
         var writer = FastJSONWriter()
-        writer.raw("[")
+        // Sized once: each field is its text plus quotes and separators, unless it needs escapes.
+        writer.reserveCapacity(described.reduce(2) { size, object in
+            object.reduce(size + 3) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 }
+        })
+        writer.fragment("[")
         for (index, object) in described.enumerated() {
-            writer.raw(index == 0 ? "{" : ",{")
+            writer.fragment(index == 0 ? "{" : ",{")
             for (fieldIndex, field) in object.sorted(by: { $0.key < $1.key }).enumerated() {
-                if fieldIndex > 0 { writer.raw(",") }
+                if fieldIndex > 0 { writer.fragment(",") }
                 writer.key(field.key)
                 writer.string(field.value)
             }
-            writer.raw("}")
+            writer.fragment("}")
         }
-        writer.raw("]")
+        writer.fragment("]")
         return InvokeResponse(data: writer.bytes, metadata: described.first ?? [:], contentType: "application/json")
     }
 }

@@ -37,6 +37,27 @@ public struct FastJSONWriter: Sendable {
         bytes.append(contentsOf: text.utf8)
     }
 
+    /// Appends fixed punctuation and member names as they are, with no escaping to look for.
+    public mutating func fragment(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends a decimal integer (Java `String.valueOf`), without making a `String` of it first.
+    public mutating func integer(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(24 - count)...])
+        }
+    }
+
     /// Appends a quoted, escaped string.
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))

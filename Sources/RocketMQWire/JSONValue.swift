@@ -90,8 +90,7 @@ public enum JSONValue: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw JSONParseError(offset: parser.index, reason: "trailing characters") }
+        try parser.expectEnd()
         return value
     }
 
@@ -130,6 +129,18 @@ struct JSONParser {
     }
 
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+
+    /// Only whitespace may follow the value just parsed.
+    mutating func expectEnd() throws {
+        skipWhitespace()
+        guard index == bytes.count else { throw fail("trailing characters") }
+    }
+
+    /// The next byte after whitespace, if any (nothing is consumed but the whitespace).
+    mutating func peekPastWhitespace() -> UInt8? {
+        skipWhitespace()
+        return index < bytes.count ? bytes[index] : nil
+    }
 
     mutating func parseValue(depth: Int) throws -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
@@ -177,23 +188,32 @@ struct JSONParser {
     }
 
     mutating func parseObject(depth: Int) throws -> JSONValue {
-        index += 1  // {
         var members: [(key: String, value: JSONValue)] = []
+        try parseMembers(depth: depth) { parser, key in
+            // A remoting header has eight members: room for them at once instead of four regrowths.
+            if members.isEmpty { members.reserveCapacity(8) }
+            members.append((key: key, value: try parser.parseValue(depth: depth + 1)))
+        }
+        return .object(members)
+    }
+
+    /// Parses the object at `index` (its `{` not yet consumed), handing each key to `member`, which
+    /// must consume the value (with `parseValue(depth: depth + 1)` or a reader of its own). Lets a
+    /// caller that wants a few members take them without building the tree.
+    mutating func parseMembers(depth: Int, _ member: (inout JSONParser, String) throws -> Void) throws {
+        index += 1  // {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return
         }
-        // A remoting header has eight members: room for them at once instead of four regrowths.
-        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             let key = try parseKey(depth: depth)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
-            let value = try parseValue(depth: depth + 1)
-            members.append((key: key, value: value))
+            try member(&self, key)
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end in object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -202,7 +222,7 @@ struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                return
             }
             throw fail("expected ',' or '}'")
         }

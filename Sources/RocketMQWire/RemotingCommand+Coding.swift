@@ -156,66 +156,61 @@ extension RemotingCommand {
         // The fixed members take about 130 bytes; each ext field its text plus quotes and separators.
         let extBytes = extFields.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 }
         w.reserveCapacity(160 + (remark?.utf8.count ?? 0) + extBytes)
-        w.raw("{")
-        w.key("code")
-        w.raw(String(code))
+        w.fragment(#"{"code":"#)
+        w.integer(Int64(code))
         if !extFields.isEmpty || encodesEmptyExtFields {
-            w.raw(",")
-            w.key("extFields")
-            w.raw("{")
+            w.fragment(#","extFields":{"#)
             for (i, field) in orderedExtFields.enumerated() {
-                if i > 0 { w.raw(",") }
+                if i > 0 { w.fragment(",") }
                 w.key(field.key)
                 w.string(field.value)
             }
-            w.raw("}")
+            w.fragment("}")
         }
-        w.raw(",")
-        w.key("flag")
-        w.raw(String(flag))
-        w.raw(",")
-        w.key("language")
+        w.fragment(#","flag":"#)
+        w.integer(Int64(flag))
+        w.fragment(#","language":"#)
         w.string(language.name)
-        w.raw(",")
-        w.key("opaque")
-        w.raw(String(opaque))
+        w.fragment(#","opaque":"#)
+        w.integer(Int64(opaque))
         if let remark {
-            w.raw(",")
-            w.key("remark")
+            w.fragment(#","remark":"#)
             w.string(remark)
         }
-        w.raw(",")
-        w.key("serializeTypeCurrentRPC")
-        w.string("JSON")
-        w.raw(",")
-        w.key("version")
-        w.raw(String(version))
-        w.raw("}")
+        w.fragment(#","serializeTypeCurrentRPC":"JSON","version":"#)
+        w.integer(Int64(version))
+        w.fragment("}")
         return w.bytes
     }
 
+    /// Reads the header's members as they are parsed, without a `JSONValue` tree: the whole text
+    /// is checked first (a syntax error wins over a bad field, wherever each is), then the fields in
+    /// a fixed order. The first of a repeated member wins, as a search by name would find it.
     static func decodeJSONHeader(_ header: [UInt8]) throws -> RemotingCommand {
-        let value: JSONValue
+        var code, version, opaque, flag, language, remark: JSONValue?
+        var extFields: JSONHeaderExtFields?
+        var parser = JSONParser(bytes: header, maxDepth: 8)
         do {
-            value = try JSONValue.parse(header, maxDepth: 8)
+            guard parser.peekPastWhitespace() == UInt8(ascii: "{") else {
+                _ = try parser.parseValue(depth: 0)
+                try parser.expectEnd()
+                throw RemotingDecodingError.invalidJSONHeader("not an object")
+            }
+            try parser.parseMembers(depth: 0) { parser, key in
+                switch key {
+                case "code" where code == nil: code = try parser.parseValue(depth: 1)
+                case "version" where version == nil: version = try parser.parseValue(depth: 1)
+                case "opaque" where opaque == nil: opaque = try parser.parseValue(depth: 1)
+                case "flag" where flag == nil: flag = try parser.parseValue(depth: 1)
+                case "language" where language == nil: language = try parser.parseValue(depth: 1)
+                case "remark" where remark == nil: remark = try parser.parseValue(depth: 1)
+                case "extFields" where extFields == nil: extFields = try JSONHeaderExtFields(parsing: &parser, depth: 1)
+                default: _ = try parser.parseValue(depth: 1)
+                }
+            }
+            try parser.expectEnd()
         } catch let error as JSONParseError {
             throw RemotingDecodingError.invalidJSONHeader(error.description)
-        }
-        guard case .object(let members) = value else { throw RemotingDecodingError.invalidJSONHeader("not an object") }
-        // The members this decoder reads, in one pass rather than a search by name each; the first
-        // of a repeated name wins, as such a search would find it.
-        var code, version, opaque, flag, language, remark, extFields: JSONValue?
-        for member in members {
-            switch member.key {
-            case "code": code = code ?? member.value
-            case "version": version = version ?? member.value
-            case "opaque": opaque = opaque ?? member.value
-            case "flag": flag = flag ?? member.value
-            case "language": language = language ?? member.value
-            case "remark": remark = remark ?? member.value
-            case "extFields": extFields = extFields ?? member.value
-            default: continue
-            }
         }
         func int32(_ key: String, _ member: JSONValue?, required: Bool) throws -> Int32 {
             guard let member, member != .null else {
@@ -244,25 +239,16 @@ extension RemotingCommand {
         default: throw RemotingDecodingError.invalidJSONHeaderField("remark")
         }
         switch extFields {
-        case .object(let members)?:
-            var fields = [String: String](minimumCapacity: members.count)
-            var order: [String] = []
-            order.reserveCapacity(members.count)
-            for member in members {
-                // Values should be strings; numbers and booleans were accepted by the broker (§1.2).
-                guard member.value != .null else { continue }
-                guard let text = member.value.scalarText else {
-                    throw RemotingDecodingError.invalidJSONHeaderField("extFields.\(member.key)")
-                }
-                if fields.updateValue(text, forKey: member.key) == nil { order.append(member.key) }
-            }
+        case .fields(let fields, let order, nil)?:
             command.extFields = fields
             command.extFieldsOrder = order
             command.encodesEmptyExtFields = fields.isEmpty
+        case .fields(_, _, let invalidKey?)?:
+            throw RemotingDecodingError.invalidJSONHeaderField("extFields.\(invalidKey)")
+        case .notAnObject?:
+            throw RemotingDecodingError.invalidJSONHeaderField("extFields")
         case .null?, nil:
             break
-        default:
-            throw RemotingDecodingError.invalidJSONHeaderField("extFields")
         }
         command.serializeType = .json
         return command
@@ -343,5 +329,40 @@ extension RemotingCommand {
             serializeType: .rocketmq,
             extFieldsOrder: order
         )
+    }
+}
+
+/// A JSON header's `extFields` member, read straight into the command's map.
+private enum JSONHeaderExtFields {
+    /// The string fields in first-seen order (a repeated key keeps its place and takes the last
+    /// value), and the first key whose value was not a scalar: the header is refused for it once
+    /// the whole text has parsed.
+    case fields([String: String], order: [String], invalidKey: String?)
+    case null
+    case notAnObject
+
+    init(parsing parser: inout JSONParser, depth: Int) throws {
+        guard parser.peekPastWhitespace() == UInt8(ascii: "{") else {
+            self = try parser.parseValue(depth: depth) == .null ? .null : .notAnObject
+            return
+        }
+        var fields: [String: String] = [:]
+        var order: [String] = []
+        var invalidKey: String?
+        try parser.parseMembers(depth: depth) { parser, key in
+            let value = try parser.parseValue(depth: depth + 1)
+            // Values should be strings; numbers and booleans were accepted by the broker (§1.2).
+            if value == .null { return }
+            guard let text = value.scalarText else {
+                invalidKey = invalidKey ?? key
+                return
+            }
+            if fields.isEmpty {
+                fields.reserveCapacity(16)
+                order.reserveCapacity(16)
+            }
+            if fields.updateValue(text, forKey: key) == nil { order.append(key) }
+        }
+        self = .fields(fields, order: order, invalidKey: invalidKey)
     }
 }

@@ -31,7 +31,7 @@ public struct ResetOffsetBody: Sendable, Equatable {
             if i > 0 { w.raw(",") }
             w.value(queue.jsonValue)
             w.raw(":")
-            w.raw(String(offsetTable[queue] ?? 0))
+            w.integer(Int64(offsetTable[queue] ?? 0))
         }
         w.raw("}}")
         return w.bytes

@@ -16,6 +16,17 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(browser.text, #""\u00E9\uD83D\uDE00""#)
     }
 
+    func testIntegersAreWrittenAsJavaPrintsThem() {
+        let values: [Int64] = [0, 7, -1, 10, 409, -2_147_483_648, 1_733_390_000_123, .max, .min]
+        var writer = FastJSONWriter()
+        for (index, value) in values.enumerated() {
+            if index > 0 { writer.fragment(",") }
+            writer.integer(value)
+        }
+        XCTAssertEqual(writer.text, values.map(String.init).joined(separator: ","))
+        XCTAssertEqual(writer.text, "0,7,-1,10,409,-2147483648,1733390000123,9223372036854775807,-9223372036854775808")
+    }
+
     func testParserAcceptsFastjsonKeysAndKeepsOrder() throws {
         let value = try JSONValue.parse(#"{"b":1,0:"x",{"k":1}:2,"a":[true,false,null,-1.5e3,"\u00e9\ud83d\ude00"]}"#)
         XCTAssertEqual(value.objectValue?.map(\.key), ["b", "0", #"{"k":1}"#, "a"])
