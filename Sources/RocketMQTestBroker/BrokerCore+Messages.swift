@@ -116,9 +116,13 @@ extension BrokerCore {
         var response = RemotingCommand.response(to: command, code: .success, extFields: responseHeader.extFields)
         response.extFieldsOrder = command.serializeType == .rocketmq
             ? SendMessageResponseHeader.fastEncodeOrder
-            : JavaHash.hashMapIterationOrder(["msgId", "queueId", "queueOffset", "MSG_REGION", "TRACE_ON"])
+            : Self.sendResponseJSONOrder
         reply(to: command, on: channel, response)
     }
+
+    /// A JSON send response's keys in Java `HashMap` order, computed once rather than per send.
+    private static let sendResponseJSONOrder = JavaHash.hashMapIterationOrder(
+        ["msgId", "queueId", "queueOffset", "MSG_REGION", "TRACE_ON"])
 
     // MARK: Delay levels
 

@@ -55,38 +55,47 @@ public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
     public static let v2FieldOrder = v2Keys.map(\.v2)
 
     public init(extFields: [String: String]) throws {
-        let r = HeaderReader("SendMessageRequestHeader", extFields)
-        producerGroup = try r.string("producerGroup")
-        topic = try r.string("topic")
-        defaultTopic = try r.string("defaultTopic")
-        defaultTopicQueueNums = try r.int32("defaultTopicQueueNums")
-        queueId = try r.int32("queueId")
-        sysFlag = try r.int32("sysFlag")
-        bornTimestamp = try r.int64("bornTimestamp")
-        flag = try r.int32("flag")
-        properties = r.optionalString("properties")
-        reconsumeTimes = try r.optionalInt32("reconsumeTimes")
-        unitMode = try r.optionalBool("unitMode")
-        batch = try r.optionalBool("batch")
-        maxReconsumeTimes = try r.optionalInt32("maxReconsumeTimes")
-        bname = r.optionalString("bname")
+        try self.init(HeaderReader("SendMessageRequestHeader", extFields), spelling: .v1)
     }
 
-    /// Reads the one-letter V2 keys.
+    /// Reads the one-letter V2 keys (errors name the letter).
     public init(v2ExtFields: [String: String]) throws {
-        var v1: [String: String] = [:]
-        for key in Self.v2Keys {
-            if let value = v2ExtFields[key.v2] { v1[key.v1] = value }
+        try self.init(HeaderReader("SendMessageRequestHeaderV2", v2ExtFields), spelling: .v2)
+    }
+
+    private init(_ r: HeaderReader, spelling n: Spelling) throws {
+        producerGroup = try r.string(n.producerGroup)
+        topic = try r.string(n.topic)
+        defaultTopic = try r.string(n.defaultTopic)
+        defaultTopicQueueNums = try r.int32(n.defaultTopicQueueNums)
+        queueId = try r.int32(n.queueId)
+        sysFlag = try r.int32(n.sysFlag)
+        bornTimestamp = try r.int64(n.bornTimestamp)
+        flag = try r.int32(n.flag)
+        properties = r.optionalString(n.properties)
+        reconsumeTimes = try r.optionalInt32(n.reconsumeTimes)
+        unitMode = try r.optionalBool(n.unitMode)
+        batch = try r.optionalBool(n.batch)
+        maxReconsumeTimes = try r.optionalInt32(n.maxReconsumeTimes)
+        bname = r.optionalString(n.bname)
+    }
+
+    /// The key of each field in one spelling: read straight from the received map, so a V2 header
+    /// is not first copied into a map of V1 names.
+    private struct Spelling {
+        var producerGroup, topic, defaultTopic, defaultTopicQueueNums, queueId, sysFlag, bornTimestamp, flag,
+            properties, reconsumeTimes, unitMode, batch, maxReconsumeTimes, bname: String
+
+        init(_ key: (String) -> String) {
+            producerGroup = key("producerGroup"); topic = key("topic"); defaultTopic = key("defaultTopic")
+            defaultTopicQueueNums = key("defaultTopicQueueNums"); queueId = key("queueId"); sysFlag = key("sysFlag")
+            bornTimestamp = key("bornTimestamp"); flag = key("flag"); properties = key("properties")
+            reconsumeTimes = key("reconsumeTimes"); unitMode = key("unitMode"); batch = key("batch")
+            maxReconsumeTimes = key("maxReconsumeTimes"); bname = key("bname")
         }
-        do {
-            try self.init(extFields: v1)
-        } catch RemotingHeaderError.missingField(_, let field) {
-            let key = Self.v2Keys.first { $0.v1 == field }?.v2 ?? field
-            throw RemotingHeaderError.missingField(header: "SendMessageRequestHeaderV2", field: key)
-        } catch RemotingHeaderError.invalidField(_, let field, let value) {
-            let key = Self.v2Keys.first { $0.v1 == field }?.v2 ?? field
-            throw RemotingHeaderError.invalidField(header: "SendMessageRequestHeaderV2", field: key, value: value)
-        }
+
+        static let v1 = Spelling { $0 }
+        static let v2 = Spelling { name in v2Keys.first { $0.v1 == name }?.v2 ?? name }
     }
 
     /// Reads whichever spelling `command.code` uses (10: V1; 310/320: V2).

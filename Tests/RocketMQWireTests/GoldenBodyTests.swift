@@ -212,6 +212,9 @@ final class GoldenBodyTests: XCTestCase {
         XCTAssertThrowsError(try SendMessageRequestHeader(v2ExtFields: ["a": "P", "b": "T", "c": "TBW102", "d": "4", "e": "x"])) {
             XCTAssertEqual($0 as? RemotingHeaderError, .invalidField(header: "SendMessageRequestHeaderV2", field: "e", value: "x"))
         }
+        XCTAssertThrowsError(try SendMessageRequestHeader(v2ExtFields: ["a": "P"])) {
+            XCTAssertEqual($0 as? RemotingHeaderError, .missingField(header: "SendMessageRequestHeaderV2", field: "b"))
+        }
         XCTAssertThrowsError(try OffsetResponseHeader(extFields: [:])) {
             XCTAssertEqual($0 as? RemotingHeaderError, .missingField(header: "OffsetResponseHeader", field: "offset"))
         }
