@@ -298,12 +298,19 @@ struct JSONParser {
 
     mutating func parseString() throws -> String {
         index += 1  // opening quote
-        // Most strings have no escape: take them in one piece.
-        var end = index
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
-        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            defer { index = end + 1 }
-            return String(decoding: bytes[index..<end], as: UTF8.self)
+        // Most strings have no escape: find their end and take them in one piece, straight from
+        // the buffer, where the scan runs without the array's bounds check at each byte.
+        let start = index
+        let plain: (end: Int, text: String?) = bytes.withUnsafeBufferPointer { buffer in
+            var end = start
+            while end < buffer.count, buffer[end] != UInt8(ascii: "\""), buffer[end] != UInt8(ascii: "\\") { end += 1 }
+            guard end < buffer.count, buffer[end] == UInt8(ascii: "\"") else { return (end, nil) }
+            return (end, String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
+        }
+        let end = plain.end
+        if let text = plain.text {
+            index = end + 1
+            return text
         }
         var out = Array(bytes[index..<end])
         index = end
