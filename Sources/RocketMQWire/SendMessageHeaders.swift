@@ -173,7 +173,9 @@ public struct SendMessageResponseHeader: CommandCustomHeader, Equatable {
     }
 
     public var extFields: [String: String] {
-        var f: [String: String] = ["msgId": msgId]
+        // Sized for all six up front, instead of growing from a one-member literal as they are added.
+        var f = [String: String](minimumCapacity: 6)
+        f["msgId"] = msgId
         f.put("queueId", queueId)
         f.put("queueOffset", queueOffset)
         f.put("transactionId", transactionId)
