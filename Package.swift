@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "RocketMQClientTests",
             dependencies: [
-                "RocketMQClient", "RocketMQTestBroker", "RocketMQWire",
+                "RocketMQClient", "RocketMQTestBroker", "RocketMQWire", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -72,11 +72,12 @@ public struct ProcessQueue: Sendable {
     /// True once the queue was rebalanced away; nothing more is pulled or delivered.
     public private(set) var isDropped = false
     private var entries: [Int64: Entry] = [:]
-    /// Held offsets in ascending order (pulls arrive in offset order, so this is append-mostly).
-    private var heldOffsets: [Int64] = []
+    /// Held offsets in ascending order (pulls arrive in offset order, so this is append-mostly,
+    /// and acks mostly remove the smallest).
+    private var heldOffsets = AscendingOffsets()
     /// The held offsets in the waiting state, ascending: handing out looks at these only, not at
     /// every delivered message still awaiting its ack (a pump runs after every ack).
-    private var waitingOffsets: [Int64] = []
+    private var waitingOffsets = AscendingOffsets()
     private var heldBytes = 0
 
     public init(startOffset: Int64, limits: Limits = Limits()) {
@@ -112,8 +113,8 @@ public struct ProcessQueue: Sendable {
         guard !isDropped else { return }
         for message in messages where entries[message.offset] == nil && message.offset >= nextPullOffset {
             entries[message.offset] = Entry(size: message.size, state: .waiting(notBefore: nil), localRedeliveries: 0)
-            Self.insert(message.offset, into: &heldOffsets)
-            Self.insert(message.offset, into: &waitingOffsets)
+            heldOffsets.insert(message.offset)
+            waitingOffsets.insert(message.offset)
             heldBytes += message.size
         }
         nextPullOffset = max(nextPullOffset, nextBeginOffset)
@@ -139,7 +140,7 @@ public struct ProcessQueue: Sendable {
                 if let notBefore, notBefore > now { return [] }
                 entry.state = .delivered(at: now)
                 entries[first] = entry
-                Self.remove(first, from: &waitingOffsets)
+                waitingOffsets.remove(first)
                 return [first]
             }
         }
@@ -160,7 +161,7 @@ public struct ProcessQueue: Sendable {
             entries[offset] = entry
             result.append(offset)
         }
-        waitingOffsets.replaceSubrange(0..<examined, with: notYet)
+        waitingOffsets.replaceFirst(examined, with: notYet)
         return result
     }
 
@@ -182,8 +183,8 @@ public struct ProcessQueue: Sendable {
     public mutating func complete(offset: Int64) -> Completion {
         guard let entry = entries.removeValue(forKey: offset) else { return .unknown }
         heldBytes -= entry.size
-        Self.remove(offset, from: &heldOffsets)
-        if case .waiting = entry.state { Self.remove(offset, from: &waitingOffsets) }
+        heldOffsets.remove(offset)
+        if case .waiting = entry.state { waitingOffsets.remove(offset) }
         return .completed(committableOffset: committableOffset)
     }
 
@@ -192,7 +193,7 @@ public struct ProcessQueue: Sendable {
     /// nil when it is not held.
     public mutating func redeliver(offset: Int64, notBefore: NIODeadline) -> Int? {
         guard var entry = entries[offset] else { return nil }
-        if case .delivered = entry.state { Self.insert(offset, into: &waitingOffsets) }
+        if case .delivered = entry.state { waitingOffsets.insert(offset) }
         entry.state = .waiting(notBefore: notBefore)
         entry.localRedeliveries += 1
         entries[offset] = entry
@@ -202,7 +203,7 @@ public struct ProcessQueue: Sendable {
     /// Delivered messages whose consume timeout has passed: the caller treats each as a failure
     /// acknowledgement (and invalidates its delivery handle).
     public func expired(now: NIODeadline) -> [Int64] {
-        heldOffsets.filter { offset in
+        heldOffsets.elements.filter { offset in
             switch entries[offset]?.state {
             case .delivered(let at)?: return at + limits.consumeTimeout <= now
             case .waiting?, nil: return false
@@ -216,28 +217,71 @@ public struct ProcessQueue: Sendable {
         isDropped = true
         return committableOffset
     }
+}
 
-    /// Inserts into an ascending array (appending in the usual case of a new, larger offset).
-    private static func insert(_ offset: Int64, into offsets: inout [Int64]) {
-        if let last = offsets.last, last > offset {
-            offsets.insert(offset, at: lowerBound(offset, in: offsets))
+/// Offsets in ascending order, with removal of the smallest in constant time (amortised): acks in
+/// order take them from the front, where shifting up to a thousand held offsets down at each ack
+/// was 6% of the component's instructions while draining a backlog.
+struct AscendingOffsets: Sendable {
+    /// `storage[head...]` are the offsets; the slots before `head` were removed and are reclaimed
+    /// once they are the larger part.
+    private var storage: [Int64] = []
+    private var head = 0
+
+    var count: Int { storage.count - head }
+    var isEmpty: Bool { head == storage.count }
+    var first: Int64? { isEmpty ? nil : storage[head] }
+    var last: Int64? { isEmpty ? nil : storage[storage.count - 1] }
+    var elements: ArraySlice<Int64> { storage[head...] }
+
+    subscript(position: Int) -> Int64 { storage[head + position] }
+
+    /// Inserts in order (appending in the usual case of a new, larger offset).
+    mutating func insert(_ offset: Int64) {
+        if let last, last > offset {
+            storage.insert(offset, at: lowerBound(offset))
         } else {
-            offsets.append(offset)
+            storage.append(offset)
         }
     }
 
-    private static func remove(_ offset: Int64, from offsets: inout [Int64]) {
-        let index = lowerBound(offset, in: offsets)
-        if index < offsets.count, offsets[index] == offset { offsets.remove(at: index) }
+    mutating func remove(_ offset: Int64) {
+        let index = lowerBound(offset)
+        guard index < storage.count, storage[index] == offset else { return }
+        if index == head {
+            dropFirst(1)
+        } else {
+            storage.remove(at: index)
+        }
     }
 
-    /// The first index whose offset is not below `offset`.
-    private static func lowerBound(_ offset: Int64, in offsets: [Int64]) -> Int {
-        var low = 0
-        var high = offsets.count
+    /// Replaces the first `count` offsets with `offsets` (ascending, and not above what follows).
+    mutating func replaceFirst(_ count: Int, with offsets: [Int64]) {
+        if offsets.isEmpty {
+            dropFirst(count)
+        } else {
+            storage.replaceSubrange(head..<(head + count), with: offsets)
+        }
+    }
+
+    private mutating func dropFirst(_ count: Int) {
+        head += count
+        if head == storage.count {
+            storage.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64, head * 2 >= storage.count {
+            storage.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// The first position in `storage` whose offset is not below `offset`.
+    private func lowerBound(_ offset: Int64) -> Int {
+        var low = head
+        var high = storage.count
         while low < high {
             let mid = (low + high) / 2
-            if offsets[mid] < offset { low = mid + 1 } else { high = mid }
+            if storage[mid] < offset { low = mid + 1 } else { high = mid }
         }
         return low
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import TestSupport
 import XCTest
 @testable import RocketMQClient
 
@@ -20,6 +21,71 @@ final class ProcessQueueTests: XCTestCase {
         XCTAssertEqual(queue.complete(offset: 101), .completed(committableOffset: 103))
         XCTAssertEqual(queue.complete(offset: 103), .completed(committableOffset: 105))
         XCTAssertEqual(queue.complete(offset: 103), .unknown)
+        XCTAssertTrue(queue.isIdle)
+    }
+
+    /// Long runs of pulls, deliveries, acks (mostly in order, so the front is removed often) and
+    /// redeliveries, against a plain model: the same handed-out offsets, commits and counts.
+    func testLongMixedRunsAgreeWithAPlainModel() {
+        var random = SeededGenerator(seed: 0xAC45)
+        var queue = ProcessQueue(startOffset: 0, limits: .init(maxHeldMessages: 5000, maxSpan: 100_000))
+        var held: [Int64: Bool] = [:]  // offset → waiting
+        var backedOff: [Int64: NIODeadline] = [:]
+        var delivered: [Int64] = []
+        var next: Int64 = 0
+        var now = t0
+        for step in 0..<5_000 {
+            now = now + .milliseconds(1)
+            switch random.next() % 10 {
+            case 0, 1:  // a pull of up to 40, some filtered out
+                let count = Int64(random.next() % 40)
+                let kept = (next..<next + count).filter { _ in random.next() % 8 != 0 }
+                queue.pulled(kept.map { (offset: $0, size: 1) }, nextBeginOffset: next + count)
+                for offset in kept { held[offset] = true }
+                next += count
+            case 2, 3:  // hand out
+                let limit = Int(random.next() % 50)
+                let expected = held.filter { $0.value && (backedOff[$0.key].map { $0 <= now } ?? true) }
+                    .keys.sorted().prefix(limit)
+                let got = queue.takeDeliverable(now: now, orderly: false, limit: limit)
+                XCTAssertEqual(got, Array(expected), "step \(step)")
+                for offset in got {
+                    held[offset] = false
+                    backedOff[offset] = nil
+                    delivered.append(offset)
+                }
+            case 4 where !delivered.isEmpty:  // redeliver one later
+                let offset = delivered.remove(at: Int(random.next() % UInt64(delivered.count)))
+                XCTAssertNotNil(queue.redeliver(offset: offset, notBefore: now + .milliseconds(5)))
+                held[offset] = true
+                backedOff[offset] = now + .milliseconds(5)
+            default:  // ack, the oldest delivered nine times in ten
+                guard !delivered.isEmpty else { continue }
+                let index = random.next() % 10 == 0 ? Int(random.next() % UInt64(delivered.count)) : 0
+                let offset = delivered.remove(at: index)
+                held[offset] = nil
+                let committable = held.keys.min() ?? next
+                XCTAssertEqual(queue.complete(offset: offset), .completed(committableOffset: committable), "step \(step)")
+            }
+            XCTAssertEqual(queue.heldCount, held.count, "step \(step)")
+            XCTAssertEqual(queue.committableOffset, held.keys.min() ?? next, "step \(step)")
+        }
+        XCTAssertGreaterThan(next, 1000)
+    }
+
+    func testAcksInOrderFreeTheFrontAndKeepTheRestInOrder() {
+        var queue = ProcessQueue(startOffset: 0)
+        queue.pulled(messages(0...199), nextBeginOffset: 200)
+        XCTAssertEqual(queue.takeDeliverable(now: t0, orderly: false, limit: 150), Array(0...149))
+        for offset in Int64(0)...149 {
+            XCTAssertEqual(queue.complete(offset: offset), .completed(committableOffset: offset + 1))
+        }
+        queue.pulled(messages(200...209), nextBeginOffset: 210)
+        XCTAssertEqual(queue.heldCount, 60)
+        XCTAssertEqual(queue.takeDeliverable(now: t0, orderly: false, limit: 100), Array(150...209))
+        XCTAssertEqual(queue.complete(offset: 209), .completed(committableOffset: 150))
+        for offset in Int64(150)...208 { _ = queue.complete(offset: offset) }
+        XCTAssertEqual(queue.committableOffset, 210)
         XCTAssertTrue(queue.isIdle)
     }
 
