@@ -15,7 +15,12 @@ final class CallStreams: @unchecked Sendable {
     private let lock = NSLock()
     private var firstSendQueued = false
     private var sendInFlight = false
-    private var pendingSends: [(operations: [Operation], done: @Sendable (Bool) -> Void)] = []
+    /// Queued sends, oldest last in `nextSends` and newest last in `laterSends`: two stacks make
+    /// a queue whose take is O(1), where removing the first of one array shifted every send behind
+    /// it, and a `Read` stream can have hundreds queued.
+    private var laterSends: [PendingSend] = []
+    private var nextSends: [PendingSend] = []
+    private typealias PendingSend = (operations: [Operation], done: @Sendable (Bool) -> Void)
 
     init(call: OpaquePointer, owner: AnyObject) {
         self.call = call
@@ -28,7 +33,7 @@ final class CallStreams: @unchecked Sendable {
         lock.lock()
         let operations = makeOperations(!firstSendQueued)
         firstSendQueued = true
-        pendingSends.append((operations, done))
+        laterSends.append((operations, done))
         let startNow = !sendInFlight
         sendInFlight = true
         lock.unlock()
@@ -37,16 +42,19 @@ final class CallStreams: @unchecked Sendable {
 
     private func startNextSend() {
         lock.lock()
-        guard !pendingSends.isEmpty else {
+        if nextSends.isEmpty {
+            nextSends = laterSends.reversed()
+            laterSends.removeAll(keepingCapacity: true)
+        }
+        guard let next = nextSends.popLast() else {
             sendInFlight = false
             lock.unlock()
             return
         }
-        let next = pendingSends.removeFirst()
         // A message with more queued behind it carries the buffer hint: the transport takes it
         // and completes it at once without writing, and the last queued one (never hinted)
         // writes them all together: one write for a burst, not one per message.
-        let moreQueued = !pendingSends.isEmpty
+        let moreQueued = !nextSends.isEmpty || !laterSends.isEmpty
         lock.unlock()
         let owner = self.owner
         do {
