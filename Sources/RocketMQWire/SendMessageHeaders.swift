@@ -105,33 +105,29 @@ public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
             : try SendMessageRequestHeader(v2ExtFields: command.extFields)
     }
 
-    public var extFields: [String: String] {
-        var f: [String: String] = [:]
-        f["producerGroup"] = producerGroup
-        f["topic"] = topic
-        f["defaultTopic"] = defaultTopic
-        f.put("defaultTopicQueueNums", defaultTopicQueueNums)
-        f.put("queueId", queueId)
-        f.put("sysFlag", sysFlag)
-        f.put("bornTimestamp", bornTimestamp)
-        f.put("flag", flag)
-        f.put("properties", properties)
-        f.put("reconsumeTimes", reconsumeTimes)
-        f.put("unitMode", unitMode)
-        f.put("batch", batch)
-        f.put("maxReconsumeTimes", maxReconsumeTimes)
-        f.put("bname", bname)
-        return f
-    }
+    public var extFields: [String: String] { fields(spelled: .v1) }
 
     /// The one-letter V2 spelling.
-    public var v2ExtFields: [String: String] {
-        let v1 = extFields
-        var v2: [String: String] = [:]
-        for key in Self.v2Keys {
-            if let value = v1[key.v1] { v2[key.v2] = value }
-        }
-        return v2
+    public var v2ExtFields: [String: String] { fields(spelled: .v2) }
+
+    /// The fields under the keys of one spelling, the mirror of `init(_:spelling:)`.
+    private func fields(spelled n: Spelling) -> [String: String] {
+        var f = [String: String](minimumCapacity: Self.fieldOrder.count)
+        f[n.producerGroup] = producerGroup
+        f[n.topic] = topic
+        f[n.defaultTopic] = defaultTopic
+        f.put(n.defaultTopicQueueNums, defaultTopicQueueNums)
+        f.put(n.queueId, queueId)
+        f.put(n.sysFlag, sysFlag)
+        f.put(n.bornTimestamp, bornTimestamp)
+        f.put(n.flag, flag)
+        f.put(n.properties, properties)
+        f.put(n.reconsumeTimes, reconsumeTimes)
+        f.put(n.unitMode, unitMode)
+        f.put(n.batch, batch)
+        f.put(n.maxReconsumeTimes, maxReconsumeTimes)
+        f.put(n.bname, bname)
+        return f
     }
 }
 
