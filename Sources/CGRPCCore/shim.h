@@ -14,6 +14,15 @@
 #include <string.h>
 #include <dlfcn.h>
 
+/* What every completion tag hands the core: a functor (first, so a pointer to this struct is a
+   pointer to it) and the Swift object it completes. A queue polled with grpc_completion_queue_next
+   returns the pointer as the event's tag; a callback queue runs functor_run where the operation
+   completes. */
+typedef struct cgrpc_tag {
+    grpc_completion_queue_functor functor;
+    void *owner;
+} cgrpc_tag;
+
 static inline grpc_op cgrpc_op_send_initial_metadata(grpc_metadata *metadata, size_t count) {
     grpc_op op; memset(&op, 0, sizeof op);
     op.op = GRPC_OP_SEND_INITIAL_METADATA;

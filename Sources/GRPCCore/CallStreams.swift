@@ -5,7 +5,8 @@ import Foundation
 /// most one outstanding send and one outstanding receive: sends are queued and start one at a
 /// time in order (a burst goes out in one write, see `startNextSend`); receives run as a loop
 /// that posts the next one when the last completes.
-/// Completions run on the poller thread, so what they call must not block.
+/// Completions run on the poller thread, or where the core completes them for a call bound to a
+/// callback queue, so what they call must not block.
 ///
 /// The call pointer is borrowed: each running batch's completion keeps `owner` (the object that
 /// owns the `grpc_call`) alive, so the pointer stays valid while batches run.

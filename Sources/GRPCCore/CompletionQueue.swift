@@ -24,8 +24,7 @@ final class CompletionQueue: @unchecked Sendable {
                 switch event.type {
                 case GRPC_OP_COMPLETE:
                     guard let tag = event.tag else { continue }
-                    Unmanaged<CompletionTag>.fromOpaque(tag).takeRetainedValue()
-                        .complete(success: event.success != 0)
+                    CompletionTag.complete(tag: tag, success: event.success != 0)
                 case GRPC_QUEUE_SHUTDOWN:
                     drained.signal()
                     return
@@ -39,6 +38,34 @@ final class CompletionQueue: @unchecked Sendable {
 
     /// Shuts the queue down and returns once the poller has drained it and stopped. Call once,
     /// after the server using it has been destroyed, and only after `startPolling`.
+    func shutdownAndDrain() async {
+        grpc_completion_queue_shutdown(pointer)
+        await drained.wait()
+    }
+
+    deinit {
+        grpc_completion_queue_destroy(pointer)
+    }
+}
+
+/// A callback completion queue: nothing polls it; the core runs each tag's functor where the
+/// operation completes. A unary call bound to it is answered without waking the poller thread:
+/// its last batch, started on the handler's thread, usually writes and completes right there.
+/// (Completions the poller thread produces, such as a client's cancellation, go through the
+/// core's executor thread instead.)
+final class CallbackCompletionQueue: @unchecked Sendable {
+    let pointer: OpaquePointer  // grpc_completion_queue*, owned
+    private let drained = OneShotEvent()
+
+    init() {
+        let drained = self.drained
+        let shutdownDone = ClosureTag { _ in drained.signal() }
+        pointer = grpc_completion_queue_create_for_callback(
+            shutdownDone.retainedPointer().assumingMemoryBound(to: grpc_completion_queue_functor.self), nil)
+    }
+
+    /// Shuts the queue down and returns once every operation on it has completed. Call once,
+    /// after the server whose calls use it has been destroyed.
     func shutdownAndDrain() async {
         grpc_completion_queue_shutdown(pointer)
         await drained.wait()

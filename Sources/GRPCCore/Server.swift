@@ -5,6 +5,8 @@ import Logging
 /// A gRPC server on the C core: registered methods served by Swift async handlers.
 ///
 /// One completion queue and one poller thread serve every call; handlers run as Swift tasks.
+/// Unary calls are bound to a callback queue, so that answering one (usually written and
+/// completed on the handler's own thread) does not wake the poller.
 /// For each registered method several calls are requested from the core ahead of time, and the
 /// next one is requested *before* the current one is handled. Calls to unregistered methods
 /// are answered with `UNIMPLEMENTED`. Messages over `maxReceiveMessageLength` are refused by
@@ -35,6 +37,7 @@ public final class Server: @unchecked Sendable {
     private let logger: Logger
     private let server: OpaquePointer  // grpc_server*, owned until shutdown
     private let queue: CompletionQueue
+    private let unaryCallQueue: CallbackCompletionQueue
     private var methods: [(path: String, handler: Handler, registration: UnsafeMutableRawPointer)] = []
     private let lock = NSLock()
     private var state = State.created
@@ -47,6 +50,7 @@ public final class Server: @unchecked Sendable {
         self.logger = logger
         GRPCLibrary.retain()
         queue = CompletionQueue()
+        unaryCallQueue = CallbackCompletionQueue()
         let keys = [strdup("grpc.max_receive_message_length")!, strdup("grpc.max_send_message_length")!]
         defer { keys.forEach { free($0) } }
         var args = [
@@ -104,7 +108,8 @@ public final class Server: @unchecked Sendable {
     // MARK: - Accepting calls
 
     private func requestCall(for method: (path: String, handler: Handler, registration: UnsafeMutableRawPointer)) {
-        let request = RequestedCall(unary: { if case .unary = method.handler { return true } else { return false } }())
+        let unary = { if case .unary = method.handler { return true } else { return false } }()
+        let request = RequestedCall(unary: unary)
         let tag = ClosureTag { [self] success in
             guard success, let call = request.call else { return }  // failure: the server is shutting down
             if isAccepting { requestCall(for: method) }
@@ -117,7 +122,7 @@ public final class Server: @unchecked Sendable {
         let pointer = tag.retainedPointer()
         let error = grpc_server_request_registered_call(
             server, method.registration, request.callSlot, request.deadline, request.metadata.pointer,
-            request.payloadSlot, queue.pointer, queue.pointer, pointer)
+            request.payloadSlot, unary ? unaryCallQueue.pointer : queue.pointer, queue.pointer, pointer)
         if error != GRPC_CALL_OK {
             CompletionTag.releaseUnused(pointer)
             logger.error("could not request a call", metadata: ["method": "\(method.path)", "grpc_call_error": "\(error.rawValue)"])
@@ -203,7 +208,7 @@ public final class Server: @unchecked Sendable {
 
     /// Stops accepting calls, gives running calls `gracePeriod` to finish, cancels the rest,
     /// then tears everything down in the core's order: shutdown_and_notify → cancel_all_calls →
-    /// drain → destroy → queue shutdown → drain → grpc_shutdown. Idempotent.
+    /// drain → destroy → queue shutdowns → drains → grpc_shutdown. Idempotent.
     public func shutdown(gracePeriod: Duration) async {
         let wasStarted: Bool? = lock.withLock {
             guard state == .started || state == .created else { return nil }
@@ -228,6 +233,7 @@ public final class Server: @unchecked Sendable {
         }
         grpc_server_destroy(server)
         if wasStarted { await queue.shutdownAndDrain() }
+        await unaryCallQueue.shutdownAndDrain()
         GRPCLibrary.release()
         lock.withLock { state = .stopped }
         stopped.signal()
