@@ -75,8 +75,8 @@ final class OperationBatch: CompletionTag {
 
     /// Starts the batch on `call`; `completion` runs when the core completes it, on the poller
     /// thread or, for a call bound to a callback queue, possibly inside this call (so it must
-    /// not block, nor take a lock held around `start`). Throws `CoreError.startBatchFailed`, and never calls
-    /// `completion`, when the core refuses the batch.
+    /// not block, nor take a lock held around `start`). Throws `CoreError.startBatchFailed`, and
+    /// never calls `completion`, when the core refuses the batch.
     func start(on call: OpaquePointer, completion: @escaping (BatchResult) -> Void) throws {
         self.completion = completion
         let tag = retainedPointer()

@@ -50,7 +50,7 @@ public final class Server: @unchecked Sendable {
         self.logger = logger
         GRPCLibrary.retain()
         queue = CompletionQueue()
-        unaryCallQueue = CallbackCompletionQueue()
+        unaryCallQueue = CallbackCompletionQueue()  // after `retain()`: a queue needs an initialised core
         let keys = [strdup("grpc.max_receive_message_length")!, strdup("grpc.max_send_message_length")!]
         defer { keys.forEach { free($0) } }
         var args = [
