@@ -40,4 +40,11 @@ final class CoreByteBuffer {
         guard length > 0, let start = cgrpc_slice_start(slice) else { return [] }
         return Array(UnsafeBufferPointer(start: start, count: length))
     }
+
+    /// The slice's bytes as UTF-8 text, decoded in place (no intermediate array).
+    static func string(_ slice: UnsafePointer<grpc_slice>) -> String {
+        let length = cgrpc_slice_length(slice)
+        guard length > 0, let start = cgrpc_slice_start(slice) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: start, count: length), as: UTF8.self)
+    }
 }

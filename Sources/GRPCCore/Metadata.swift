@@ -38,11 +38,14 @@ extension Metadata {
         pairs.reserveCapacity(array.pointee.count)
         for index in 0..<array.pointee.count {
             let entry = array.pointee.metadata.advanced(by: index)
-            let key = withUnsafePointer(to: entry.pointee.key) { CoreByteBuffer.copy($0) }
-            let value = withUnsafePointer(to: entry.pointee.value) { CoreByteBuffer.copy($0) }
-            pairs.append((key: String(decoding: key, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+            let key = withUnsafePointer(to: entry.pointee.key) { CoreByteBuffer.string($0) }
+            let value = withUnsafePointer(to: entry.pointee.value) { CoreByteBuffer.string($0) }
+            // HTTP/2 header names arrive lowercase; lowercasing each anyway would cost an
+            // allocation per header on every call.
+            let isLowercase = !key.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
+            pairs.append((key: isLowercase ? key : key.lowercased(), value: value))
         }
-        self.init(pairs)
+        self.pairs = pairs
     }
 }
 

@@ -107,7 +107,7 @@ final class OperationBatch: CompletionTag {
         }
         var status: GRPCStatus?
         if let code = statusCode, let details = statusDetailsOut {
-            let text = String(decoding: CoreByteBuffer.copy(details), as: UTF8.self)
+            let text = CoreByteBuffer.string(details)
             status = GRPCStatus(StatusCode(rawValue: Int32(code.pointee.rawValue)) ?? .unknown, text)
         }
         let result = BatchResult(success: success, message: message, cancelled: (cancelledFlag?.pointee ?? 0) != 0, status: status)

@@ -7,8 +7,8 @@ import Logging
 /// One completion queue and one poller thread serve every call; handlers run as Swift tasks.
 /// Unary calls are bound to a callback queue, so that answering one (usually written and
 /// completed on the handler's own thread) does not wake the poller.
-/// For each registered method several calls are requested from the core ahead of time, and the
-/// next one is requested *before* the current one is handled. Calls to unregistered methods
+/// For each registered method several calls are requested from the core ahead of time, and each
+/// accepted call is replaced by a new request as soon as its handler is started. Calls to unregistered methods
 /// are answered with `UNIMPLEMENTED`. Messages over `maxReceiveMessageLength` are refused by
 /// the core with `RESOURCE_EXHAUSTED`.
 public final class Server: @unchecked Sendable {
@@ -112,12 +112,14 @@ public final class Server: @unchecked Sendable {
         let request = RequestedCall(unary: unary)
         let tag = ClosureTag { [self] success in
             guard success, let call = request.call else { return }  // failure: the server is shutting down
-            if isAccepting { requestCall(for: method) }
             let serverCall = ServerCall(
                 taking: call, method: method.path, metadata: Metadata(copying: request.metadata.pointer),
                 millisecondsToDeadline: cgrpc_milliseconds_until(request.deadline.pointee))
             let payload = request.takePayload()
             handle(serverCall, handler: method.handler, payload: payload)
+            // Requested after the handler is on its way, not before: the replacement is off the
+            // call's critical path, and `requestsAheadPerMethod` others are still waiting.
+            if isAccepting { requestCall(for: method) }
         }
         let pointer = tag.retainedPointer()
         let error = grpc_server_request_registered_call(
@@ -140,7 +142,7 @@ public final class Server: @unchecked Sendable {
             }
             guard success, let call = request.call else { return }
             if isAccepting { requestUnregisteredCall() }
-            let path = String(decoding: withUnsafePointer(to: details.pointee.method) { CoreByteBuffer.copy($0) }, as: UTF8.self)
+            let path = withUnsafePointer(to: details.pointee.method) { CoreByteBuffer.string($0) }
             let serverCall = ServerCall(
                 taking: call, method: path, metadata: Metadata(copying: request.metadata.pointer),
                 millisecondsToDeadline: cgrpc_milliseconds_until(details.pointee.deadline))
