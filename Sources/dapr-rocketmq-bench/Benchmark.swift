@@ -29,6 +29,8 @@ enum Benchmark {
         var concurrencies = [1, 16, 64]
         var sizes = [128, 1024, 16 * 1024]
         var read = true
+        /// CPUs the component is confined to (`taskset -c` syntax); nil: the scheduler's choice.
+        var componentCPUs: String?
 
         static func parse() -> Options {
             var options = Options()
@@ -44,8 +46,9 @@ enum Benchmark {
                 case "--concurrency": options.concurrencies = list(arguments.popFirst()) ?? options.concurrencies
                 case "--sizes": options.sizes = list(arguments.popFirst()) ?? options.sizes
                 case "--no-read": options.read = false
+                case "--component-cpus": options.componentCPUs = arguments.popFirst()
                 default:
-                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH] [--soak-minutes M] [--concurrency 1,16,64] [--sizes 128,1024,16384] [--no-read]")
+                    print("usage: dapr-rocketmq-bench [--name-server host:port] [--component PATH] [--messages N] [--backlog N] [--json PATH] [--soak-minutes M] [--concurrency 1,16,64] [--sizes 128,1024,16384] [--no-read] [--component-cpus LIST]")
                     exit(2)
                 }
             }
@@ -83,8 +86,15 @@ enum Benchmark {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let socketPath = folder + "/rocketmq.sock"
         let component = Process()
-        component.executableURL = URL(fileURLWithPath: options.component)
-        component.arguments = ["--log-level", "error"]
+        if let cpus = options.componentCPUs {
+            // taskset execs the component in its own process, so the pid and the figures are the component's.
+            component.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            component.arguments = ["-c", cpus, options.component, "--log-level", "error"]
+            report.note("component CPUs", "confined to \(cpus) (taskset -c)")
+        } else {
+            component.executableURL = URL(fileURLWithPath: options.component)
+            component.arguments = ["--log-level", "error"]
+        }
         component.environment = ProcessInfo.processInfo.environment.merging(["DAPR_COMPONENTS_SOCKETS_FOLDER": folder]) { $1 }
         let launched = ContinuousClock.now
         try component.run()
