@@ -9,6 +9,10 @@ import RocketMQWire
 ///
 /// Thread-safe: any task may call `request`/`oneway`. Connection life is decided by one
 /// `ConnectionStateMachine` per address, kept under a lock; this class only performs its actions.
+///
+/// `group` must outlive the pool: shut the client down first. NIO cannot say whether a group is
+/// shut down, and a reconnect scheduled on one never runs (NIO logs "Cannot schedule tasks on an
+/// EventLoop that has already shut down"), so a request made after that would never end.
 final class ConnectionPool: Sendable {
     private struct Entry {
         var machine = ConnectionStateMachine()

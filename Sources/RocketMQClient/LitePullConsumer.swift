@@ -22,7 +22,8 @@ public final class LitePullConsumer: Sendable {
     private let namespace: Namespace
     private let running = NIOLockedValueBox(false)
 
-    /// Creates a reader for `group` (the default of `pull`); nothing is sent until `start()`.
+    /// Creates a reader for `group` (the default of `pull`); nothing is sent until `start()`. The
+    /// connections live on `eventLoopGroup`, which must outlive the reader: `shutdown()` it first.
     public init(
         client: ClientConfiguration, group: String, consumeFromWhere: ConsumeFromWhere = .lastOffset,
         eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

@@ -38,7 +38,8 @@ public final class Producer: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// - Parameters:
-    ///   - eventLoopGroup: where the connections live; the NIO singleton by default.
+    ///   - eventLoopGroup: where the connections live; the NIO singleton by default. It must
+    ///     outlive the producer: call `shutdown()` before shutting the group down.
     public init(
         configuration: ProducerConfiguration, eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "rocketmq.producer")

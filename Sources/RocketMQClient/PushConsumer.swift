@@ -76,7 +76,7 @@ public final class PushConsumer: Sendable {
     private let state: NIOLockedValueBox<State>
 
     /// Creates a consumer; nothing is sent until `start()`. The connections live on `eventLoopGroup`
-    /// (the NIO singleton by default).
+    /// (the NIO singleton by default), which must outlive the consumer: `stop()` it first.
     public init(
         configuration: ConsumerConfiguration, eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "rocketmq.consumer")
