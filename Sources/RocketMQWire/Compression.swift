@@ -1,9 +1,11 @@
 import CZlib
+import Synchronization
 
 /// zlib (RFC 1950) streams, the only body compression a 4.x client must read (spec §4.4).
 ///
 /// This module is the one door to the zlib C library; nothing outside it sees a C type.
-/// Stateless; every call is independent and safe from any thread.
+/// Every call is independent and safe from any thread. Deflate streams are kept for reuse
+/// (`DeflateStream`), at most `DeflateStream.idleLimit` of them idle.
 public enum Compression {
     /// Java and Go compress with level 5 (`rocketmq.message.compressLevel`).
     public static let defaultLevel: Int32 = 5
@@ -19,17 +21,24 @@ public enum Compression {
         case outputLimitExceeded(limit: Int)
     }
 
-    /// A zlib stream of `bytes` at `level` (header `78 5e` for level 5, like `java.util.zip.Deflater`).
+    /// A zlib stream of `bytes` at `level` (header `78 5e` for level 5, like `java.util.zip.Deflater`),
+    /// the same bytes zlib's one-shot `compress2` makes.
     public static func deflate(_ bytes: [UInt8], level: Int32 = Compression.defaultLevel) throws -> [UInt8] {
-        var capacity = compressBound(uLong(bytes.count))
-        var output = [UInt8](repeating: 0, count: Int(capacity))
-        let status = output.withUnsafeMutableBufferPointer { out in
+        let stream = try DeflateStream.take(level: level)
+        var status = Z_OK
+        let output = [UInt8](unsafeUninitializedCapacity: Int(deflateBound(stream.pointer, uLong(bytes.count)))) { out, count in
             bytes.withUnsafeBufferPointer { input in
-                compress2(out.baseAddress, &capacity, input.baseAddress, uLong(input.count), level)
+                stream.pointer.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+                stream.pointer.pointee.avail_in = uInt(input.count)
+                stream.pointer.pointee.next_out = out.baseAddress
+                stream.pointer.pointee.avail_out = uInt(out.count)
+                // deflateBound leaves room for the whole stream, so one call finishes it.
+                status = CZlib.deflate(stream.pointer, Z_FINISH)
             }
+            count = Int(stream.pointer.pointee.total_out)
         }
-        guard status == Z_OK else { throw Failure.zlib(code: status) }
-        output.removeSubrange(Int(capacity)...)
+        guard status == Z_STREAM_END else { throw Failure.zlib(code: status == Z_OK ? Z_BUF_ERROR : status) }
+        stream.putBack()
         return output
     }
 
@@ -80,5 +89,54 @@ public enum Compression {
             crc32(0, buffer.baseAddress, uInt(buffer.count))
         }
         return Int32(truncatingIfNeeded: crc & 0x7FFF_FFFF)
+    }
+}
+
+/// One zlib deflate stream, kept for reuse. `deflateInit` allocates about 256 KiB that
+/// `deflateEnd` frees again; doing both for every message cost more than compressing a 16 KiB
+/// body, while `deflateReset` keeps the memory. A stream is used by one call at a time: taken
+/// from the idle list, or made, and put back only after a successful deflate.
+private final class DeflateStream: @unchecked Sendable {
+    /// Idle streams kept, each about 256 KiB; a burst of more concurrent deflates makes more, and
+    /// those beyond the limit are freed when put back.
+    static let idleLimit = 4
+    private static let idle = Mutex<[DeflateStream]>([])
+
+    let level: Int32
+    /// At a fixed address: zlib's state points back at its `z_stream`.
+    let pointer: UnsafeMutablePointer<z_stream>
+
+    private init(level: Int32) throws {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: z_stream())
+        let status = deflateInit_(pointer, level, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            pointer.deinitialize(count: 1)
+            pointer.deallocate()
+            throw Compression.Failure.zlib(code: status)
+        }
+        self.level = level
+    }
+
+    deinit {
+        deflateEnd(pointer)
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+
+    /// An idle stream for `level`, reset, or a new one.
+    static func take(level: Int32) throws -> DeflateStream {
+        let reused = idle.withLock { streams in
+            streams.firstIndex { $0.level == level }.map { streams.remove(at: $0) }
+        }
+        guard let reused else { return try DeflateStream(level: level) }
+        deflateReset(reused.pointer)
+        return reused
+    }
+
+    func putBack() {
+        Self.idle.withLock { streams in
+            if streams.count < Self.idleLimit { streams.append(self) }
+        }
     }
 }

@@ -72,10 +72,8 @@ final class GoldenBodyTests: XCTestCase {
             XCTAssertThrowsError(try Compression.inflate(command.body, limit: 4999)) {
                 XCTAssertEqual($0 as? Compression.Failure, .outputLimitExceeded(limit: 4999))
             }
-            // Our deflate at level 5 round-trips and uses the same zlib header.
-            let ours = try Compression.deflate(inflated)
-            XCTAssertEqual(Array(ours.prefix(2)), [0x78, 0x5E])
-            XCTAssertEqual(try Compression.inflate(ours, limit: 5000), inflated)
+            // Our deflate at level 5 makes the Java client's bytes exactly.
+            XCTAssertEqual(try Compression.deflate(inflated), command.body)
         }
     }
 

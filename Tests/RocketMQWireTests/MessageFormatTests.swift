@@ -118,6 +118,36 @@ final class MessageFormatTests: XCTestCase {
         XCTAssertEqual(try Compression.inflate(try Compression.deflate([]), limit: 0), [])
     }
 
+    /// Deflate streams are reused: a stream's earlier input, level or a failure must not show in
+    /// a later output, and concurrent callers must each get their own stream.
+    func testReusedDeflateStreamsGiveTheSameBytesEveryTime() async throws {
+        var rng = SeededGenerator(seed: 7)
+        let inputs: [[UInt8]] = [
+            Array("hello rocketmq ".utf8) + (0..<20_000).map { _ in UInt8.random(in: 97...100, using: &rng) },
+            [UInt8](repeating: UInt8(ascii: "x"), count: 16_384),
+            [],
+        ]
+        let first = try inputs.map { try Compression.deflate($0) }
+        let otherLevel = try Compression.deflate(inputs[0], level: 9)
+        XCTAssertEqual(Array(otherLevel.prefix(2)), [0x78, 0xDA], "zlib level 9 header")
+        XCTAssertNotEqual(otherLevel, first[0])
+        for _ in 0..<3 {
+            XCTAssertEqual(try inputs.reversed().map { try Compression.deflate($0) }, first.reversed())
+        }
+        let outputs = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for task in 0..<16 {
+                group.addTask { (task, try Compression.deflate(inputs[task % inputs.count])) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for (task, output) in outputs {
+            XCTAssertEqual(output, first[task % inputs.count])
+        }
+        for (input, output) in zip(inputs, first) {
+            XCTAssertEqual(try Compression.inflate(output, limit: input.count), input)
+        }
+    }
+
     func testPropertiesEncodeJavaStyleAndDecodeTolerantly() {
         XCTAssertEqual(MessageProperties.encode([(key: "KEYS", value: "k1 k2"), (key: "WAIT", value: "true"), (key: "TAGS", value: "TagA")]),
                        "KEYS\u{1}k1 k2\u{2}WAIT\u{1}true\u{2}TAGS\u{1}TagA")
