@@ -562,7 +562,7 @@ private final class WarningLog: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        lock.withLock { logged.append(message.description) }
+    func log(event: LogEvent) {
+        lock.withLock { logged.append(event.message.description) }
     }
 }

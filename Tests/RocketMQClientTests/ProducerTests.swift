@@ -36,7 +36,7 @@ final class ProducerTests: XCTestCase {
         return producer
     }
 
-    private static func ok(_ request: RemotingCommand) -> RemotingCommand {
+    @Sendable private static func ok(_ request: RemotingCommand) -> RemotingCommand {
         .response(to: request, code: .success, extFields: [
             "msgId": "7F000001000051AF0000000000000000", "queueId": request.extFields["e"] ?? "0", "queueOffset": "41",
         ])

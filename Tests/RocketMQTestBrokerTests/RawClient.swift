@@ -62,9 +62,14 @@ final class RawClient: @unchecked Sendable {
     /// Writes raw frame bytes (e.g. a captured frame).
     func sendRaw(_ bytes: [UInt8]) async throws {
         // Write below the encoder, so the bytes go out untouched.
-        let context = try await channel.pipeline.context(handlerType: MessageToByteHandler<RemotingCommandEncoder>.self).get()
+        let channel = self.channel
         try await channel.eventLoop.flatSubmit {
-            context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)))
+            do {
+                let context = try channel.pipeline.syncOperations.context(handlerType: MessageToByteHandler<RemotingCommandEncoder>.self)
+                return context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)))
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
         }.get()
     }
 
