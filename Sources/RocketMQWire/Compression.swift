@@ -4,8 +4,8 @@ import Synchronization
 /// zlib (RFC 1950) streams, the only body compression a 4.x client must read (spec §4.4).
 ///
 /// This module is the one door to the zlib C library; nothing outside it sees a C type.
-/// Every call is independent and safe from any thread. Deflate streams are kept for reuse
-/// (`DeflateStream`), at most `DeflateStream.idleLimit` of them idle.
+/// Every call is independent and safe from any thread. zlib streams are kept for reuse
+/// (`ZStream`), at most `ZStream.idleLimit` of them idle.
 public enum Compression {
     /// Java and Go compress with level 5 (`rocketmq.message.compressLevel`).
     public static let defaultLevel: Int32 = 5
@@ -24,7 +24,7 @@ public enum Compression {
     /// A zlib stream of `bytes` at `level` (header `78 5e` for level 5, like `java.util.zip.Deflater`),
     /// the same bytes zlib's one-shot `compress2` makes.
     public static func deflate(_ bytes: [UInt8], level: Int32 = Compression.defaultLevel) throws -> [UInt8] {
-        let stream = try DeflateStream.take(level: level)
+        let stream = try ZStream.take(.deflate(level: level))
         var status = Z_OK
         let output = [UInt8](unsafeUninitializedCapacity: Int(deflateBound(stream.pointer, uLong(bytes.count)))) { out, count in
             bytes.withUnsafeBufferPointer { input in
@@ -45,31 +45,28 @@ public enum Compression {
     /// Inflates a zlib stream, refusing to produce more than `limit` bytes (so a small hostile body
     /// cannot expand into gigabytes). Throws ``Failure/zlib(code:)`` for a corrupt or truncated stream.
     public static func inflate(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
-        var stream = z_stream()
-        let initStatus = inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard initStatus == Z_OK else { throw Failure.zlib(code: initStatus) }
-        defer { inflateEnd(&stream) }
+        let stream = try ZStream.take(.inflate)
         let chunkSize = 16 * 1024
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         var output: [UInt8] = []
         var input = bytes
         let outcome: Result<Void, Failure> = input.withUnsafeMutableBufferPointer { inputBuffer in
-            stream.next_in = inputBuffer.baseAddress
-            stream.avail_in = uInt(inputBuffer.count)
+            stream.pointer.pointee.next_in = inputBuffer.baseAddress
+            stream.pointer.pointee.avail_in = uInt(inputBuffer.count)
             while true {
                 var status: Int32 = Z_OK
                 let produced = chunk.withUnsafeMutableBufferPointer { chunkBuffer -> Int in
-                    stream.next_out = chunkBuffer.baseAddress
-                    stream.avail_out = uInt(chunkSize)
-                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    return chunkSize - Int(stream.avail_out)
+                    stream.pointer.pointee.next_out = chunkBuffer.baseAddress
+                    stream.pointer.pointee.avail_out = uInt(chunkSize)
+                    status = CZlib.inflate(stream.pointer, Z_NO_FLUSH)
+                    return chunkSize - Int(stream.pointer.pointee.avail_out)
                 }
                 guard output.count + produced <= limit else { return .failure(.outputLimitExceeded(limit: limit)) }
                 output.append(contentsOf: chunk[0..<produced])
                 switch status {
                 case Z_STREAM_END:
                     return .success(())
-                case Z_OK where produced > 0 || stream.avail_in > 0:
+                case Z_OK where produced > 0 || stream.pointer.pointee.avail_in > 0:
                     continue  // more to come
                 case Z_OK, Z_BUF_ERROR:
                     // No progress possible: the input ended before the stream did.
@@ -80,6 +77,7 @@ public enum Compression {
             }
         }
         try outcome.get()
+        stream.putBack()
         return output
     }
 
@@ -92,45 +90,60 @@ public enum Compression {
     }
 }
 
-/// One zlib deflate stream, kept for reuse. `deflateInit` allocates about 256 KiB that
-/// `deflateEnd` frees again; doing both for every message cost more than compressing a 16 KiB
-/// body, while `deflateReset` keeps the memory. A stream is used by one call at a time: taken
-/// from the idle list, or made, and put back only after a successful deflate.
-private final class DeflateStream: @unchecked Sendable {
-    /// Idle streams kept, each about 256 KiB; a burst of more concurrent deflates makes more, and
-    /// those beyond the limit are freed when put back.
-    static let idleLimit = 4
-    private static let idle = Mutex<[DeflateStream]>([])
+/// One zlib stream, kept for reuse. `deflateInit` allocates about 256 KiB that `deflateEnd`
+/// frees again, and an inflate stream about 40 KiB; doing that for every message cost more than
+/// compressing a 16 KiB body, while a reset keeps the memory. A stream is used by one call at a
+/// time: taken from the idle list, or made, and put back only after it finished without error.
+private final class ZStream: @unchecked Sendable {
+    enum Kind: Equatable {
+        case deflate(level: Int32)
+        case inflate
+    }
 
-    let level: Int32
+    /// Idle streams kept; a burst of more concurrent calls makes more, and those beyond the limit
+    /// are freed when put back.
+    static let idleLimit = 4
+    private static let idle = Mutex<[ZStream]>([])
+
+    let kind: Kind
     /// At a fixed address: zlib's state points back at its `z_stream`.
     let pointer: UnsafeMutablePointer<z_stream>
 
-    private init(level: Int32) throws {
+    private init(_ kind: Kind) throws {
         pointer = .allocate(capacity: 1)
         pointer.initialize(to: z_stream())
-        let status = deflateInit_(pointer, level, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let size = Int32(MemoryLayout<z_stream>.size)
+        let status = switch kind {
+        case .deflate(let level): deflateInit_(pointer, level, zlibVersion(), size)
+        case .inflate: inflateInit_(pointer, zlibVersion(), size)
+        }
         guard status == Z_OK else {
             pointer.deinitialize(count: 1)
             pointer.deallocate()
             throw Compression.Failure.zlib(code: status)
         }
-        self.level = level
+        self.kind = kind
     }
 
     deinit {
-        deflateEnd(pointer)
+        switch kind {
+        case .deflate: deflateEnd(pointer)
+        case .inflate: inflateEnd(pointer)
+        }
         pointer.deinitialize(count: 1)
         pointer.deallocate()
     }
 
-    /// An idle stream for `level`, reset, or a new one.
-    static func take(level: Int32) throws -> DeflateStream {
+    /// An idle stream of `kind`, reset, or a new one.
+    static func take(_ kind: Kind) throws -> ZStream {
         let reused = idle.withLock { streams in
-            streams.firstIndex { $0.level == level }.map { streams.remove(at: $0) }
+            streams.firstIndex { $0.kind == kind }.map { streams.remove(at: $0) }
         }
-        guard let reused else { return try DeflateStream(level: level) }
-        deflateReset(reused.pointer)
+        guard let reused else { return try ZStream(kind) }
+        switch kind {
+        case .deflate: deflateReset(reused.pointer)
+        case .inflate: inflateReset(reused.pointer)
+        }
         return reused
     }
 

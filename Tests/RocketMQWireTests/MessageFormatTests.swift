@@ -118,9 +118,9 @@ final class MessageFormatTests: XCTestCase {
         XCTAssertEqual(try Compression.inflate(try Compression.deflate([]), limit: 0), [])
     }
 
-    /// Deflate streams are reused: a stream's earlier input, level or a failure must not show in
-    /// a later output, and concurrent callers must each get their own stream.
-    func testReusedDeflateStreamsGiveTheSameBytesEveryTime() async throws {
+    /// zlib streams are reused: a stream's earlier input, level or failure must not show in a later
+    /// output, and concurrent callers must each get their own stream.
+    func testReusedZlibStreamsGiveTheSameBytesEveryTime() async throws {
         var rng = SeededGenerator(seed: 7)
         let inputs: [[UInt8]] = [
             Array("hello rocketmq ".utf8) + (0..<20_000).map { _ in UInt8.random(in: 97...100, using: &rng) },
@@ -136,15 +136,25 @@ final class MessageFormatTests: XCTestCase {
         }
         let outputs = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             for task in 0..<16 {
-                group.addTask { (task, try Compression.deflate(inputs[task % inputs.count])) }
+                group.addTask {
+                    let input = inputs[task % inputs.count]
+                    let output = try Compression.deflate(input)
+                    XCTAssertEqual(try Compression.inflate(output, limit: input.count), input)
+                    return (task, output)
+                }
             }
             return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
         for (task, output) in outputs {
             XCTAssertEqual(output, first[task % inputs.count])
         }
-        for (input, output) in zip(inputs, first) {
-            XCTAssertEqual(try Compression.inflate(output, limit: input.count), input)
+        // Inflates that failed (truncated input, output over the limit) leave nothing behind.
+        XCTAssertThrowsError(try Compression.inflate(Array(first[0].prefix(30)), limit: 1 << 20))
+        XCTAssertThrowsError(try Compression.inflate(first[1], limit: 100))
+        for _ in 0..<3 {
+            for (input, output) in zip(inputs, first) {
+                XCTAssertEqual(try Compression.inflate(output, limit: input.count), input)
+            }
         }
     }
 
