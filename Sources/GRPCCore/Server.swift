@@ -8,9 +8,9 @@ import Logging
 /// Unary calls are bound to a callback queue, so that answering one (usually written and
 /// completed on the handler's own thread) does not wake the poller.
 /// For each registered method several calls are requested from the core ahead of time, and each
-/// accepted call is replaced by a new request as soon as its handler is started. Calls to unregistered methods
-/// are answered with `UNIMPLEMENTED`. Messages over `maxReceiveMessageLength` are refused by
-/// the core with `RESOURCE_EXHAUSTED`.
+/// accepted call is replaced by a new request as soon as its handler is started. Calls to
+/// unregistered methods are answered with `UNIMPLEMENTED`. Messages over
+/// `maxReceiveMessageLength` are refused by the core with `RESOURCE_EXHAUSTED`.
 public final class Server: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var maxReceiveMessageLength: Int32 = 16 * 1024 * 1024
