@@ -5,7 +5,7 @@ public struct Metadata: Sendable, Equatable, Sequence, ExpressibleByDictionaryLi
     public private(set) var pairs: [(key: String, value: String)]
 
     public init(_ pairs: [(key: String, value: String)] = []) {
-        self.pairs = pairs.map { (key: $0.key.lowercased(), value: $0.value) }
+        self.pairs = pairs.map { (key: Self.lowercased($0.key), value: $0.value) }
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
@@ -13,12 +13,12 @@ public struct Metadata: Sendable, Equatable, Sequence, ExpressibleByDictionaryLi
     }
 
     public mutating func add(_ key: String, _ value: String) {
-        pairs.append((key: key.lowercased(), value: value))
+        pairs.append((key: Self.lowercased(key), value: value))
     }
 
     /// The first value for `key` (case-insensitive), as gRPC servers usually read a header.
     public subscript(key: String) -> String? {
-        let wanted = key.lowercased()
+        let wanted = Self.lowercased(key)
         return pairs.first(where: { $0.key == wanted })?.value
     }
 
@@ -28,6 +28,12 @@ public struct Metadata: Sendable, Equatable, Sequence, ExpressibleByDictionaryLi
 
     public static func == (lhs: Metadata, rhs: Metadata) -> Bool {
         lhs.pairs.elementsEqual(rhs.pairs) { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    /// `key` lowercased; the same string when it already is, as HTTP/2 header names and the
+    /// names this project uses are, which spares an allocation per header on every call.
+    private static func lowercased(_ key: String) -> String {
+        key.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? key.lowercased() : key
     }
 }
 
@@ -40,10 +46,7 @@ extension Metadata {
             let entry = array.pointee.metadata.advanced(by: index)
             let key = withUnsafePointer(to: entry.pointee.key) { CoreByteBuffer.string($0) }
             let value = withUnsafePointer(to: entry.pointee.value) { CoreByteBuffer.string($0) }
-            // HTTP/2 header names arrive lowercase; lowercasing each anyway would cost an
-            // allocation per header on every call.
-            let isLowercase = !key.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
-            pairs.append((key: isLowercase ? key : key.lowercased(), value: value))
+            pairs.append((key: Self.lowercased(key), value: value))
         }
         self.pairs = pairs
     }
