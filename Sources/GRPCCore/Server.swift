@@ -31,6 +31,8 @@ public final class Server: @unchecked Sendable {
     public enum Handler: Sendable {
         case unary(UnaryHandler)
         case bidirectionalStreaming(StreamingHandler)
+
+        var isUnary: Bool { if case .unary = self { true } else { false } }
     }
 
     private let configuration: Configuration
@@ -68,11 +70,7 @@ public final class Server: @unchecked Sendable {
     public func register(_ path: String, _ handler: Handler) throws {
         lock.lock(); defer { lock.unlock() }
         guard state == .created else { throw CoreError.invalidState("methods must be registered before start") }
-        let payload: grpc_server_register_method_payload_handling
-        switch handler {
-        case .unary: payload = GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER
-        case .bidirectionalStreaming: payload = GRPC_SRM_PAYLOAD_NONE
-        }
+        let payload = handler.isUnary ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER : GRPC_SRM_PAYLOAD_NONE
         guard let registration = grpc_server_register_method(server, path, nil, payload, 0) else {
             throw CoreError.invalidState("could not register \(path)")
         }
@@ -108,7 +106,7 @@ public final class Server: @unchecked Sendable {
     // MARK: - Accepting calls
 
     private func requestCall(for method: (path: String, handler: Handler, registration: UnsafeMutableRawPointer)) {
-        let unary = { if case .unary = method.handler { return true } else { return false } }()
+        let unary = method.handler.isUnary
         let request = RequestedCall(unary: unary)
         let tag = ClosureTag { [self] success in
             guard success, let call = request.call else { return }  // failure: the server is shutting down
