@@ -2,7 +2,7 @@
 # Fuzzes the decoders that take bytes from the network or from daprd, with libFuzzer
 # (swiftc -sanitize=fuzzer,address), each target for a bounded time (default 60 s):
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: remoting-frame stored-messages route-json protobuf-requests
-# Seeds come from the captured frames in ../shared/golden. A crash is written to
+# Seeds come from the captured frames in Tests/Golden. A crash is written to
 # Tests/FuzzReproducers/<target>/; fix it and keep the file: the test suite replays every one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ swift build --product dapr-rocketmq-fuzz --scratch-path "$scratch" \
 fuzzer="$scratch/debug/dapr-rocketmq-fuzz"
 
 corpus="$scratch/corpus"
-python3 - "$corpus" ../shared/golden/rocketmq-4.9.8 <<'PY'
+python3 - "$corpus" Tests/Golden/rocketmq-4.9.8 <<'PY'
 import glob, json, os, sys
 corpus, golden = sys.argv[1], sys.argv[2]
 def put(target, name, data):
@@ -50,7 +50,7 @@ put("protobuf-requests", "invoke", field(1, b"hi") + field(2, entry) + field(3, 
 put("protobuf-requests", "ack", field(2, b"id") + field(3, field(1, b"app failed")))
 put("protobuf-requests", "init", field(1, field(1, field(1, b"topics") + field(2, b"orders"))))
 put("protobuf-requests", "reflection", field(7, b"*"))
-# An MQ HTTP consume answer (mq-http.md §4) with a namespace, CDATA, references and a comment.
+# An MQ HTTP consume answer (docs/protocol-mq-http.md §4) with a namespace, CDATA, references and a comment.
 put("mq-http-xml", "messages", b'<?xml version="1.0"?><Messages xmlns="http://mq.aliyuncs.com/doc/v1/"><Message>'
     b'<MessageId>id1</MessageId><ReceiptHandle>h1</ReceiptHandle><MessageBody>a &amp; b&#xD;<![CDATA[<raw>]]></MessageBody>'
     b'<PublishTime>1</PublishTime><NextConsumeTime>2</NextConsumeTime><!-- c --><MessageTag>T</MessageTag></Message></Messages>')

@@ -1,14 +1,14 @@
 import Foundation
 import XCTest
 
-/// The frames captured from a real RocketMQ 4.9.8 broker (`../shared/golden/rocketmq-4.9.8`, found
-/// relative to this repository, never by a machine path).
+/// The frames captured from a real RocketMQ 4.9.8 name server and broker (`Tests/Golden/rocketmq-4.9.8`
+/// in this repository, found relative to this source file, never by a machine path).
 public enum GoldenCorpus {
     public static let directory: URL = {
         var url = URL(fileURLWithPath: #filePath)
-        // Tests/TestSupport/GoldenCorpus.swift -> repository root
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.deletingLastPathComponent().appendingPathComponent("shared/golden/rocketmq-4.9.8")
+        // Tests/TestSupport/GoldenCorpus.swift -> Tests
+        for _ in 0..<2 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("Golden/rocketmq-4.9.8")
     }()
 
     public struct Record {
