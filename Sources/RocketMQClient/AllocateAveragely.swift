@@ -1,5 +1,6 @@
-/// The `AllocateMessageQueueAveragely` strategy of the Java and Go clients (spec §5.3), bit for bit, so
-/// that a Swift consumer and a Java or Go consumer in one group agree on who owns which queue.
+/// The `AllocateMessageQueueAveragely` strategy of the Java and Go clients
+/// (docs/protocol-remoting.md §5.3), bit for bit, so that a Swift consumer and a Java or Go consumer in
+/// one group agree on who owns which queue.
 ///
 /// A pure function: safe from any thread.
 public enum AllocateAveragely {

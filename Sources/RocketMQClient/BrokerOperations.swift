@@ -2,11 +2,11 @@ import Logging
 import NIOCore
 import RocketMQWire
 
-/// Every consumer-side broker request in one place (spec §2.5–§2.11, §2.15): offsets, pulls,
-/// heartbeats (the producer's too), membership, send-back, locks. Names on the wire are already namespace-wrapped by
-/// the caller. Thread-safe (a value holding thread-safe references).
+/// Every consumer-side broker request in one place (docs/protocol-remoting.md §2.5–§2.11, §2.15):
+/// offsets, pulls, heartbeats (the producer's too), membership, send-back, locks. Names on the wire are
+/// already namespace-wrapped by the caller. Thread-safe (a value holding thread-safe references).
 struct BrokerOperations: Sendable {
-    /// Pull `sysFlag` bits (spec §2.5).
+    /// Pull `sysFlag` bits (docs/protocol-remoting.md §2.5).
     static let pullFlagSuspend: Int32 = 0x2
     static let pullFlagSubscription: Int32 = 0x4
 
@@ -77,7 +77,8 @@ struct BrokerOperations: Sendable {
         return offset
     }
 
-    /// Where a group starts on a queue: the stored offset, else the policy of spec §5.6.
+    /// Where a group starts on a queue: the stored offset, else the policy of
+    /// docs/protocol-remoting.md §5.6.
     func startOffset(group: String, queue: MessageQueue, policy: ConsumeFromWhere) async throws -> Int64 {
         if let stored = try await queryOffset(group: group, queue: queue), stored >= 0 { return stored }
         let isRetry = queue.topic.hasPrefix(Namespace.retryPrefix)
@@ -116,7 +117,7 @@ struct BrokerOperations: Sendable {
             "subscription": subscription.expression, "subVersion": "0", "expressionType": "TAG",
             "bname": queue.brokerName,
         ]
-        // The socket wait must outlast the broker's hold (spec §2.5).
+        // The socket wait must outlast the broker's hold (docs/protocol-remoting.md §2.5).
         let timeout = (suspend ?? .zero) + requestTimeout + .seconds(5)
         let response = try await pool.request(address, .request(code: .pullMessage, extFields: ext), timeout: timeout)
         let next = response.extFields["nextBeginOffset"].flatMap { Int64($0) }
@@ -177,8 +178,9 @@ struct BrokerOperations: Sendable {
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
     }
 
-    /// CONSUMER_SEND_MSG_BACK (spec §2.10): the broker redelivers through `%RETRY%<group>`, or moves
-    /// the message to `%DLQ%<group>` after `maxReconsumeTimes` (or at once for `delayLevel < 0`).
+    /// CONSUMER_SEND_MSG_BACK (docs/protocol-remoting.md §2.10): the broker redelivers through
+    /// `%RETRY%<group>`, or moves the message to `%DLQ%<group>` after `maxReconsumeTimes` (or at once
+    /// for `delayLevel < 0`).
     func sendBack(
         group: String, message: StoredMessage, queue: MessageQueue, delayLevel: Int, maxReconsumeTimes: Int
     ) async throws {

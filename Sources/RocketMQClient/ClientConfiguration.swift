@@ -1,7 +1,7 @@
 import NIOCore
 import RocketMQWire
 
-/// ACL credentials (spec §6): every request is signed with them.
+/// ACL credentials (docs/protocol-remoting.md §6): every request is signed with them.
 public struct Credentials: Sendable, Equatable {
     public var accessKey: String
     public var secretKey: String
@@ -19,24 +19,25 @@ public struct Credentials: Sendable, Equatable {
 public struct ClientConfiguration: Sendable {
     /// `host:port` of each name server; tried in order with failover.
     public var nameServers: [String]
-    /// Address-server lookup (spec §8.3) when `nameServers` is empty: a full `http://host[:port]/path`
-    /// URL, or a domain (`host` or `host:port`), which becomes `http://host:8080/rocketmq/nsaddr`.
+    /// Address-server lookup (docs/protocol-remoting.md §8.3) when `nameServers` is empty: a full
+    /// `http://host[:port]/path` URL, or a domain (`host` or `host:port`), which becomes
+    /// `http://host:8080/rocketmq/nsaddr`.
     public var nameServerDomain: String?
     /// The namespace (`instanceId`): topics and groups go on the wire as `namespace%name`.
     public var namespace: String?
     public var credentials: Credentials?
-    /// This client's id in its groups; default `ip@pid#nanos` (spec §5.1).
+    /// This client's id in its groups; default `ip@pid#nanos` (docs/protocol-remoting.md §5.1).
     public var clientID: String
     /// Attempts to reach the name server/broker before failing, and send retries on other queues.
     public var retries: Int
     /// Timeout of ordinary requests (route, offsets, heartbeat, consumer list).
     public var requestTimeout: TimeAmount
     public var connectTimeout: TimeAmount
-    /// Route cache refresh (spec §3.4: 30 s).
+    /// Route cache refresh (docs/protocol-remoting.md §3.4: 30 s).
     public var routeRefreshInterval: TimeAmount
-    /// Heartbeat period (spec §2.7: 30 s).
+    /// Heartbeat period (docs/protocol-remoting.md §2.7: 30 s).
     public var heartbeatInterval: TimeAmount
-    /// Name-server list refresh when `nameServerDomain` is used (spec §8.3: 2 min).
+    /// Name-server list refresh when `nameServerDomain` is used (docs/protocol-remoting.md §8.3: 2 min).
     public var nameServerDomainRefreshInterval: TimeAmount
 
     public init(
@@ -88,9 +89,9 @@ public struct ProducerConfiguration: Sendable {
     public var group: String
     /// Deadline of one send attempt.
     public var sendTimeout: TimeAmount
-    /// Bodies larger than this are refused before sending (spec §1.1: 4 MiB).
+    /// Bodies larger than this are refused before sending (docs/protocol-remoting.md §1.1: 4 MiB).
     public var maxMessageSize: Int
-    /// Bodies of at least this many bytes are zlib-compressed (spec §4.4: 4096).
+    /// Bodies of at least this many bytes are zlib-compressed (docs/protocol-remoting.md §4.4: 4096).
     public var compressThreshold: Int
     public var compressionLevel: Int32
 
@@ -107,7 +108,7 @@ public struct ProducerConfiguration: Sendable {
     }
 }
 
-/// Where a group with no stored offset starts on a queue (spec §5.6).
+/// Where a group with no stored offset starts on a queue (docs/protocol-remoting.md §5.6).
 public enum ConsumeFromWhere: Sendable, Equatable {
     case lastOffset
     case firstOffset
@@ -142,7 +143,7 @@ public struct Subscription: Sendable, Equatable, Hashable {
     /// The tags of the expression; empty means all.
     public var tags: Set<String> { Set(subscriptionData.tagsSet) }
 
-    /// Client-side re-filter (spec §2.5): the broker compared only tag hash codes.
+    /// Client-side re-filter (docs/protocol-remoting.md §2.5): the broker compared only tag hash codes.
     public func matches(tag: String?) -> Bool { subscriptionData.matches(tag: tag) }
 }
 
@@ -151,7 +152,7 @@ public struct ConsumerConfiguration: Sendable {
     public var client: ClientConfiguration
     public var group: String
     public var subscriptions: [Subscription]
-    /// Messages per pull (`maxMsgNums`, spec §5.4: 32).
+    /// Messages per pull (`maxMsgNums`, docs/protocol-remoting.md §5.4: 32).
     public var pullBatchSize: Int
     /// Messages delivered to the application and not yet acknowledged, at most (`consumerThreadNums`).
     public var maxInFlight: Int
@@ -164,9 +165,9 @@ public struct ConsumerConfiguration: Sendable {
     public var queueLimits: ProcessQueue.Limits
     /// Long-poll hold time asked of the broker (Java 15 s).
     public var pullSuspendTimeout: TimeAmount
-    /// Offsets are persisted this often (spec §5.7: 5 s) and at shutdown.
+    /// Offsets are persisted this often (docs/protocol-remoting.md §5.7: 5 s) and at shutdown.
     public var offsetPersistInterval: TimeAmount
-    /// Periodic rebalance (spec §5.2: 20 s).
+    /// Periodic rebalance (docs/protocol-remoting.md §5.2: 20 s).
     public var rebalanceInterval: TimeAmount
     /// Delay before retrying a pull after an error (Java 1 s).
     public var pullErrorBackoff: TimeAmount

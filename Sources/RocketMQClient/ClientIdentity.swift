@@ -5,8 +5,8 @@ import Darwin
 #endif
 import NIOCore
 
-/// How this process names itself to the brokers (spec §5.1): `ip@pid#nanos`, unique per client
-/// instance, so two consumers of one group in one process are two members.
+/// How this process names itself to the brokers (docs/protocol-remoting.md §5.1): `ip@pid#nanos`,
+/// unique per client instance, so two consumers of one group in one process are two members.
 enum ClientIdentity {
     static func defaultClientID() -> String {
         "\(localIPv4())@\(getpid())#\(DispatchTimeNanos.now())"

@@ -6,9 +6,9 @@ import Darwin
 import NIOConcurrencyHelpers
 import RocketMQWire
 
-/// Client message ids (`UNIQ_KEY`, spec §4.5): IPv4 (4) + pid (2) + a random process tag (4, where
-/// Java puts its class-loader hash) + milliseconds (4) + counter (2), as 32 uppercase hex digits.
-/// Thread-safe.
+/// Client message ids (`UNIQ_KEY`, docs/protocol-remoting.md §4.5): IPv4 (4) + pid (2) + a random
+/// process tag (4, where Java puts its class-loader hash) + milliseconds (4) + counter (2), as 32
+/// uppercase hex digits. Thread-safe.
 final class MessageIDGenerator: Sendable {
     private let prefix: [UInt8]
     private let counter = NIOLockedValueBox<UInt16>(0)

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
 
-/// The address-server lookup of spec §8.3: a plain HTTP/1.1 GET whose body is `ip:port;ip:port`.
+/// The address-server lookup of docs/protocol-remoting.md §8.3: a plain HTTP/1.1 GET whose body is
+/// `ip:port;ip:port`.
 ///
 /// A deliberately tiny HTTP client (one request, `Connection: close`, body read to end of stream or
 /// `Content-Length`, chunked decoding) on NIO, because FoundationNetworking is not wanted. The

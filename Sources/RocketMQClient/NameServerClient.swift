@@ -3,9 +3,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RocketMQWire
 
-/// Asks name servers for topic routes (GET_ROUTEINFO_BY_TOPIC, spec §2.3), with failover across the
-/// configured name servers (or those the address server lists, §8.3) and a route cache refreshed
-/// when older than `routeRefreshInterval` (30 s).
+/// Asks name servers for topic routes (GET_ROUTEINFO_BY_TOPIC, docs/protocol-remoting.md §2.3), with
+/// failover across the configured name servers (or those the address server lists,
+/// docs/protocol-remoting.md §8.3) and a route cache refreshed when older than `routeRefreshInterval`
+/// (30 s).
 ///
 /// Thread-safe; every method may be called from any task.
 final class NameServerClient: Sendable {

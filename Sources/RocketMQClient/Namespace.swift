@@ -1,8 +1,9 @@
 import RocketMQWire
 
-/// Namespace (`instanceId`) wrapping (spec §7): `ns%name` on the wire, `%RETRY%ns%group` for retry
-/// topics, and the plain name again in what the application sees. Delegates to the wire module's
-/// `NamespaceUtil` (system topics and groups stay unwrapped, as in Java). A value type.
+/// Namespace (`instanceId`) wrapping (docs/protocol-remoting.md §7): `ns%name` on the wire,
+/// `%RETRY%ns%group` for retry topics, and the plain name again in what the application sees. Delegates
+/// to the wire module's `NamespaceUtil` (system topics and groups stay unwrapped, as in Java). A value
+/// type.
 struct Namespace: Sendable, Equatable {
     static let retryPrefix = NamespaceUtil.retryPrefix
     static let dlqPrefix = NamespaceUtil.dlqPrefix

@@ -33,7 +33,7 @@ public struct OutgoingMessage: Sendable, Equatable {
 
 /// The outcome of a successful send.
 public struct SendResult: Sendable, Equatable {
-    /// Broker status codes that still mean "stored" (spec §2.2).
+    /// Broker status codes that still mean "stored" (docs/protocol-remoting.md §2.2).
     public enum Status: String, Sendable, Equatable {
         case sendOK = "SEND_OK"
         case flushDiskTimeout = "FLUSH_DISK_TIMEOUT"

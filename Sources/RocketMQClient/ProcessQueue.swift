@@ -9,7 +9,7 @@ import NIOCore
 /// message (at-least-once). A value type, not thread-safe: the push consumer keeps one per owned
 /// queue under its lock and performs what the methods return.
 public struct ProcessQueue: Sendable {
-    /// Flow-control thresholds (spec §5.4) and the consume timeout.
+    /// Flow-control thresholds (docs/protocol-remoting.md §5.4) and the consume timeout.
     public struct Limits: Sendable, Equatable {
         /// Held messages above which pulling pauses (Go 1024, Java 1000).
         public var maxHeldMessages: Int
@@ -34,7 +34,7 @@ public struct ProcessQueue: Sendable {
     /// Whether the next pull may go out.
     public enum PullDecision: Equatable, Sendable {
         case pull(offset: Int64)
-        /// Too much is held; try again a little later (spec: 50 ms).
+        /// Too much is held; try again a little later (docs/protocol-remoting.md §5.4: 50 ms).
         case throttle(Throttle)
         /// The queue was dropped (rebalanced away): stop its pull loop.
         case stop

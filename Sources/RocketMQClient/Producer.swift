@@ -4,9 +4,9 @@ import NIOCore
 import NIOPosix
 import RocketMQWire
 
-/// Sends messages: SEND_MESSAGE_V2 (sync and oneway) and SEND_BATCH_MESSAGE (spec §2.4), with queue
-/// selection (round-robin, or by sharding key), retries on another broker, zlib above 4 KiB and the
-/// size limit checked before anything is sent.
+/// Sends messages: SEND_MESSAGE_V2 (sync and oneway) and SEND_BATCH_MESSAGE
+/// (docs/protocol-remoting.md §2.4), with queue selection (round-robin, or by sharding key), retries on
+/// another broker, zlib above 4 KiB and the size limit checked before anything is sent.
 ///
 /// Thread-safe: `send` may be called concurrently from any task once `start()` returned.
 public final class Producer: Sendable {
@@ -124,8 +124,8 @@ public final class Producer: Sendable {
         try await pool.oneway(address, buildRequest(prepared, code: .sendMessageV2, queue: queue))
     }
 
-    /// Sends messages of one topic as one SEND_BATCH_MESSAGE (spec §4.7): no delay levels, no retry
-    /// topics. The result carries the comma-joined ids and the first message's offset.
+    /// Sends messages of one topic as one SEND_BATCH_MESSAGE (docs/protocol-remoting.md §4.7): no delay
+    /// levels, no retry topics. The result carries the comma-joined ids and the first message's offset.
     public func sendBatch(_ messages: [OutgoingMessage]) async throws -> SendResult {
         try checkRunning()
         guard let first = messages.first else { throw RocketMQError.invalidArgument("a batch needs at least one message") }
@@ -197,7 +197,8 @@ public final class Producer: Sendable {
         if body.count >= configuration.compressThreshold {
             do {
                 body = try Compression.deflate(body, level: configuration.compressionLevel)
-                // 4.9.4+ clients mark the zlib type too (spec §4.4): COMPRESSED | ZLIB = 0x301.
+                // 4.9.4+ clients mark the zlib type too (docs/protocol-remoting.md §4.4):
+                // COMPRESSED | ZLIB = 0x301.
                 sysFlag = 0x301
             } catch {
                 logger.warning("compression failed; sending uncompressed", metadata: ["error": "\(error)"])
@@ -225,7 +226,7 @@ public final class Producer: Sendable {
     }
 
     private func buildRequest(_ message: PreparedMessage, code: RequestCode, queue: MessageQueue) -> RemotingCommand {
-        // SendMessageRequestHeaderV2 single-letter keys (spec §2.4).
+        // SendMessageRequestHeaderV2 single-letter keys (docs/protocol-remoting.md §2.4).
         // Sized for all thirteen keys up front: a literal of twelve grows when "i" is added.
         var ext = [String: String](minimumCapacity: Self.sendHeaderOrder.count)
         ext["a"] = namespace.wrap(configuration.group)
@@ -321,7 +322,8 @@ public final class Producer: Sendable {
             route = try await nameServer.route(for: wrapped)
             queues = route.publishQueues(topic: wrapped)
         } catch RocketMQError.topicNotFound(let name, let remark) {
-            // The broker may create the topic on first send from the TBW102 template (spec §3.4).
+            // The broker may create the topic on first send from the TBW102 template
+            // (docs/protocol-remoting.md §3.4).
             guard let template = try? await nameServer.route(for: "TBW102") else {
                 throw RocketMQError.topicNotFound(topic: topic, remark: remark ?? name)
             }
@@ -352,7 +354,7 @@ public final class Producer: Sendable {
     }
 }
 
-/// Topic name rules (spec §2.4): `^[%|a-zA-Z0-9_-]+$`, at most 127 characters.
+/// Topic name rules (docs/protocol-remoting.md §2.4): `^[%|a-zA-Z0-9_-]+$`, at most 127 characters.
 enum TopicName {
     static func validate(_ topic: String) throws {
         guard !topic.isEmpty else { throw RocketMQError.invalidArgument("topic must not be empty") }

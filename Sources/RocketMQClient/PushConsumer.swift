@@ -4,9 +4,9 @@ import NIOCore
 import NIOPosix
 import RocketMQWire
 
-/// A clustering push consumer (spec §5): heartbeats, rebalances its group's queues, long-polls each
-/// owned queue, and delivers messages as an async sequence of `ConsumedMessage`; the application
-/// answers each with `ack(_:success:)`, in any order, from any task.
+/// A clustering push consumer (docs/protocol-remoting.md §5): heartbeats, rebalances its group's
+/// queues, long-polls each owned queue, and delivers messages as an async sequence of
+/// `ConsumedMessage`; the application answers each with `ack(_:success:)`, in any order, from any task.
 ///
 /// At most `maxInFlight` messages are delivered and unacknowledged at a time. A queue's committed
 /// offset never passes an unacknowledged message; offsets are persisted every 5 s and at `stop()`.
@@ -405,7 +405,8 @@ public final class PushConsumer: Sendable {
             guard entry.generation == generation else { return }
             switch result {
             case .found(let messages, let next):
-                // The broker filtered by tag hash only; filter by the exact tag (spec §2.5).
+                // The broker filtered by tag hash only; filter by the exact tag
+                // (docs/protocol-remoting.md §2.5).
                 let kept = messages.filter { subscription.matches(tag: $0.tags) }
                 entry.process.pulled(kept.map { (offset: $0.queueOffset, size: $0.body.count) }, nextBeginOffset: next)
                 for message in kept where entry.messages[message.queueOffset] == nil {
@@ -569,8 +570,9 @@ public final class PushConsumer: Sendable {
         }
     }
 
-    /// RESET_CONSUMER_CLIENT_OFFSET (spec §2.16), as Java applies it: drop the owned queues named in
-    /// the table, store their new offsets, and let the next rebalance add them again from there.
+    /// RESET_CONSUMER_CLIENT_OFFSET (docs/protocol-remoting.md §2.16), as Java applies it: drop the
+    /// owned queues named in the table, store their new offsets, and let the next rebalance add them
+    /// again from there.
     private func resetOffsets(_ table: [MessageQueue: Int64]) async {
         let affected = state.withLockedValue { state -> [MessageQueue] in
             var affected: [MessageQueue] = []
@@ -650,7 +652,7 @@ public final class PushConsumer: Sendable {
         if cancelNow { timers.forEach { $0.cancel() } }
     }
 
-    // MARK: - Requests from brokers (spec §5.8)
+    // MARK: - Requests from brokers (docs/protocol-remoting.md §5.8)
 
     func handleBrokerRequest(_ request: RemotingCommand, from address: String) -> RemotingCommand? {
         switch request.requestCode {

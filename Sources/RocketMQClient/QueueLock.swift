@@ -1,7 +1,8 @@
 import NIOCore
 
-/// The client's view of the broker lock on one queue in orderly mode (spec §2.15): a lock is trusted
-/// for 30 s after the broker granted it (the broker keeps it 60 s) and renewed every 20 s.
+/// The client's view of the broker lock on one queue in orderly mode (docs/protocol-remoting.md §2.15):
+/// a lock is trusted for 30 s after the broker granted it (the broker keeps it 60 s) and renewed every
+/// 20 s.
 ///
 /// A value type kept beside the queue's `ProcessQueue`; not thread-safe.
 public struct QueueLock: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import RocketMQWire
 
-/// The ACL hook (spec §6): adds `AccessKey`, `SecurityToken` and `Signature` to every request,
-/// using the wire module's signer (HMAC-SHA1 over the sorted ext values and the body).
+/// The ACL hook (docs/protocol-remoting.md §6): adds `AccessKey`, `SecurityToken` and `Signature` to
+/// every request, using the wire module's signer (HMAC-SHA1 over the sorted ext values and the body).
 struct RequestSigner: Sendable {
     let credentials: Credentials
 

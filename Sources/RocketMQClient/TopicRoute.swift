@@ -1,11 +1,11 @@
 import RocketMQWire
 
-/// A topic's route (TopicRouteData, spec §3): which brokers hold it, their addresses and how many
-/// queues each offers for reading and writing.
+/// A topic's route (TopicRouteData, docs/protocol-remoting.md §3): which brokers hold it, their
+/// addresses and how many queues each offers for reading and writing.
 ///
 /// Parsed by the wire module's `TopicRouteData` (fastjson-tolerant: both the standard form and the
 /// legacy bare-integer broker-id keys are accepted); this is the client's view with the queue
-/// selection rules of spec §3.4. A value type.
+/// selection rules of docs/protocol-remoting.md §3.4. A value type.
 struct TopicRoute: Sendable, Equatable {
     struct QueueData: Sendable, Equatable {
         var brokerName: String
@@ -55,14 +55,15 @@ struct TopicRoute: Sendable, Equatable {
         brokerDatas.compactMap { $0.addresses[0] }
     }
 
-    /// Queues a producer may write to: WRITE permission and a master, brokers sorted by name (spec §3.4).
+    /// Queues a producer may write to: WRITE permission and a master, brokers sorted by name
+    /// (docs/protocol-remoting.md §3.4).
     func publishQueues(topic: String) -> [MessageQueue] {
         queueDatas.filter { $0.perm & Self.permWrite != 0 && masterAddress(of: $0.brokerName) != nil }
             .sorted { $0.brokerName < $1.brokerName }
             .flatMap { data in (0..<Int32(data.writeQueueNums)).map { MessageQueue(topic: topic, brokerName: data.brokerName, queueId: $0) } }
     }
 
-    /// Queues a consumer may read: READ permission (spec §3.4).
+    /// Queues a consumer may read: READ permission (docs/protocol-remoting.md §3.4).
     func subscribeQueues(topic: String) -> [MessageQueue] {
         queueDatas.filter { $0.perm & Self.permRead != 0 }
             .flatMap { data in (0..<Int32(data.readQueueNums)).map { MessageQueue(topic: topic, brokerName: data.brokerName, queueId: $0) } }

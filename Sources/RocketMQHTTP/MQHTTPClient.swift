@@ -30,9 +30,9 @@ public struct MQHTTPConfiguration: Sendable {
     }
 }
 
-/// A client of the RocketMQ HTTP access protocol (mq-http.md): publish, consume, ack. Each call is
-/// one signed HTTP request over AsyncHTTPClient's keep-alive pool. Thread-safe; call `shutdown`
-/// once when done.
+/// A client of the RocketMQ HTTP access protocol (docs/protocol-mq-http.md): publish, consume, ack.
+/// Each call is one signed HTTP request over AsyncHTTPClient's keep-alive pool. Thread-safe; call
+/// `shutdown` once when done.
 public final class MQHTTPClient: Sendable {
     /// The endpoint split into what goes on the wire: the base URL and the path the service sees.
     struct Endpoint: Equatable {

@@ -1,4 +1,4 @@
-/// The `<Properties>` string: `key:value|` repeated (mq-http.md §5).
+/// The `<Properties>` string: `key:value|` repeated (docs/protocol-mq-http.md §5).
 public enum MQHTTPProperties {
     /// Reserved keys carried as properties.
     public static let keysKey = "KEYS"

@@ -1,6 +1,7 @@
-/// The path and query of each operation, with parameters in the Go SDK's order (mq-http.md §1),
-/// without a leading `/`. `topic`, `consumer` and `ns` go in raw, as every SDK sends them (the
-/// binding validates them to RocketMQ's name characters); only the tag is query-escaped.
+/// The path and query of each operation, with parameters in the Go SDK's order
+/// (docs/protocol-mq-http.md §1), without a leading `/`. `topic`, `consumer` and `ns` go in raw, as
+/// every SDK sends them (the binding validates them to RocketMQ's name characters); only the tag is
+/// query-escaped.
 public enum MQHTTPResource {
     public static func publish(topic: String, instance: String?) -> String {
         "topics/\(topic)/messages" + namespace(instance, first: true)

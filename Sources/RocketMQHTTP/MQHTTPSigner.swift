@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The request signature of the RocketMQ HTTP access protocol (mq-http.md §3):
+/// The request signature of the RocketMQ HTTP access protocol (docs/protocol-mq-http.md §3):
 /// `Authorization: MQ {accessKey}:{Base64(HMAC-SHA1(secret, stringToSign))}` with
 ///
 ///     METHOD \n Content-MD5 \n Content-Type \n Date \n x-mq-headers \n /path?query

@@ -1,4 +1,4 @@
-// The XML bodies of the HTTP access protocol (mq-http.md §4). Encoded without a prolog or
+// The XML bodies of the HTTP access protocol (docs/protocol-mq-http.md §4). Encoded without a prolog or
 // namespace, as the Go SDK sends them; decoded by local name, whatever the namespace and element
 // order, because the SDKs of other languages (and the service) add `xmlns`.
 

@@ -1,4 +1,4 @@
-// The small part of XML 1.0 the HTTP access bodies use (mq-http.md §4): elements, character
+// The small part of XML 1.0 the HTTP access bodies use (docs/protocol-mq-http.md §4): elements, character
 // data, the five predefined entities, character references, CDATA, comments and processing
 // instructions. No DTD is read (a `<!DOCTYPE` is refused), so no entity can expand.
 

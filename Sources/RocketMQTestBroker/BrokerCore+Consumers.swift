@@ -13,8 +13,8 @@ extension BrokerCore {
         if let offset = store.consumerOffsets[header.consumerGroup]?[queue] {
             return reply(to: command, on: channel, offsetResponse(to: command, offset))
         }
-        // §2.6: a "young" queue (min offset 0, first message still in memory) answers 0; once the
-        // head of the queue is gone, QUERY_NOT_FOUND.
+        // docs/protocol-remoting.md §2.6: a "young" queue (min offset 0, first message still in memory)
+        // answers 0; once the head of the queue is gone, QUERY_NOT_FOUND.
         if store.queue(header.topic, header.queueId).minOffset <= 0 {
             return reply(to: command, on: channel, offsetResponse(to: command, 0))
         }
@@ -43,7 +43,8 @@ extension BrokerCore {
         if let first = queue.messages.firstIndex(where: { $0.storeTimestamp >= header.timestamp }) {
             offset = queue.minOffset + Int64(first)
         } else if !queue.messages.isEmpty {
-            // Observed on 4.9.8: a future timestamp gives the last message, not maxOffset (§2.11).
+            // Observed on 4.9.8: a future timestamp gives the last message, not maxOffset
+            // (docs/protocol-remoting.md §2.11).
             offset = queue.maxOffset - 1
         }
         reply(to: command, on: channel, offsetResponse(to: command, offset))

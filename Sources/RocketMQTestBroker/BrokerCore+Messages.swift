@@ -87,7 +87,8 @@ extension BrokerCore {
         if command.requestCode == .sendBatchMessage || header.batch == true {
             let inner = try MessageBatch.decode(command.body)
             for (i, message) in inner.enumerated() {
-                // The broker appends the header properties to every inner message (§4.7).
+                // The broker appends the header properties to every inner message
+                // (docs/protocol-remoting.md §4.7).
                 var properties = message.propertiesText
                 if let extra = header.properties, !extra.isEmpty {
                     if !properties.isEmpty, !properties.hasSuffix("\u{2}") { properties += "\u{2}" }
@@ -127,7 +128,7 @@ extension BrokerCore {
     // MARK: Delay levels
 
     /// Parks `message` as `SCHEDULE_TOPIC_XXXX` would and delivers it to its real topic and queue
-    /// (with `REAL_TOPIC`/`REAL_QID`, §10.7) when the scaled delay has passed.
+    /// (with `REAL_TOPIC`/`REAL_QID`, docs/protocol-remoting.md §10.7) when the scaled delay has passed.
     func schedule(_ message: StoredMessage, level: Int32) -> (physicalOffset: Int64, scheduleOffset: Int64) {
         let levels = configuration.delayLevels
         let clamped = min(max(level, 1), Int32(levels.count))
@@ -222,7 +223,8 @@ extension BrokerCore {
         return .found(next: next, messages: found)
     }
 
-    /// The broker's filter: by `String.hashCode` of the tag only (spec §2.5); clients re-check strings.
+    /// The broker's filter: by `String.hashCode` of the tag only (docs/protocol-remoting.md §2.5);
+    /// clients re-check strings.
     func matches(_ message: StoredMessage, _ subscription: SubscriptionData) -> Bool {
         if subscription.subString == SubscriptionData.subscribeAll || (subscription.codeSet.isEmpty && subscription.tagsSet.isEmpty) {
             return true

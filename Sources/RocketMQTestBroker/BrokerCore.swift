@@ -153,7 +153,8 @@ final class BrokerCore: @unchecked Sendable {
 
     func handleNameServer(_ command: RemotingCommand, from channel: Channel) {
         guard command.requestCode == .getRouteinfoByTopic else {
-            // DefaultRequestProcessor returns null for unknown codes: no response at all (spec §1.4).
+            // DefaultRequestProcessor returns null for unknown codes: no response at all
+            // (docs/protocol-remoting.md §1.4).
             logger.debug("name server ignores request", metadata: ["code": "\(command.code)"])
             return
         }

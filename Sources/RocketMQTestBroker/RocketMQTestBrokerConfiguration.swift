@@ -5,7 +5,7 @@ import RocketMQWire
 /// How a ``RocketMQTestBroker`` behaves. Every default mirrors a stock 4.9.8 broker and name server
 /// (autoCreateTopicEnable=true, 4 default queues, 16 reconsume times, the 18 default delay levels).
 public struct RocketMQTestBrokerConfiguration: Sendable {
-    /// Plain-ACL account the broker checks every request against (spec §6).
+    /// Plain-ACL account the broker checks every request against (docs/protocol-remoting.md §6).
     public struct Credentials: Sendable, Equatable {
         public var accessKey: String
         public var secretKey: String

@@ -1,6 +1,7 @@
 import Crypto
 
-/// The 4.x plain-ACL request signature (spec §6; `AclClientRPCHook`, `AclUtils`, `PlainAccessValidator`).
+/// The 4.x plain-ACL request signature (docs/protocol-remoting.md §6; `AclClientRPCHook`, `AclUtils`,
+/// `PlainAccessValidator`).
 ///
 /// content = the values of all extFields except `Signature` (and `_UNIQUE_KEY_QUERY`, which the
 /// broker skips), ordered by key in Java `String.compareTo` order (UTF-16 code units), concatenated

@@ -1,4 +1,4 @@
-/// CONSUMER_SEND_MSG_BACK (36) request header (spec §2.10).
+/// CONSUMER_SEND_MSG_BACK (36) request header (docs/protocol-remoting.md §2.10).
 public struct ConsumerSendMsgBackRequestHeader: CommandCustomHeader, Equatable {
     /// Commit-log (physical) offset of the failed message.
     public var offset: Int64
@@ -65,7 +65,7 @@ public struct GetConsumerListByGroupRequestHeader: CommandCustomHeader, Equatabl
     public var extFields: [String: String] { ["consumerGroup": consumerGroup] }
 }
 
-/// NOTIFY_CONSUMER_IDS_CHANGED (40) header, sent oneway by the broker (spec §2.12).
+/// NOTIFY_CONSUMER_IDS_CHANGED (40) header, sent oneway by the broker (docs/protocol-remoting.md §2.12).
 public struct NotifyConsumerIdsChangedRequestHeader: CommandCustomHeader, Equatable {
     public var consumerGroup: String
 
@@ -82,7 +82,7 @@ public struct NotifyConsumerIdsChangedRequestHeader: CommandCustomHeader, Equata
     public var extFields: [String: String] { ["consumerGroup": consumerGroup] }
 }
 
-/// UNREGISTER_CLIENT (35) request header (spec §2.8).
+/// UNREGISTER_CLIENT (35) request header (docs/protocol-remoting.md §2.8).
 public struct UnregisterClientRequestHeader: CommandCustomHeader, Equatable {
     public var clientID: String
     public var producerGroup: String?
@@ -111,7 +111,7 @@ public struct UnregisterClientRequestHeader: CommandCustomHeader, Equatable {
     }
 }
 
-/// GET_ROUTEINFO_BY_TOPIC (105) request header (spec §2.3).
+/// GET_ROUTEINFO_BY_TOPIC (105) request header (docs/protocol-remoting.md §2.3).
 public struct GetRouteInfoRequestHeader: CommandCustomHeader, Equatable {
     public var topic: String
     /// 4.9.4+ name servers answer with standard JSON when true.

@@ -1,7 +1,8 @@
 import CZlib
 import Synchronization
 
-/// zlib (RFC 1950) streams, the only body compression a 4.x client must read (spec §4.4).
+/// zlib (RFC 1950) streams, the only body compression a 4.x client must read
+/// (docs/protocol-remoting.md §4.4).
 ///
 /// This module is the one door to the zlib C library; nothing outside it sees a C type.
 /// Every call is independent and safe from any thread. zlib streams are kept for reuse
@@ -81,7 +82,7 @@ public enum Compression {
         return output
     }
 
-    /// CRC32 as the broker stores it: `crc32(body) & 0x7FFFFFFF` (spec §4.6 BODYCRC).
+    /// CRC32 as the broker stores it: `crc32(body) & 0x7FFFFFFF` (docs/protocol-remoting.md §4.6 BODYCRC).
     public static func bodyCRC(_ bytes: [UInt8]) -> Int32 {
         let crc = bytes.withUnsafeBufferPointer { buffer in
             crc32(0, buffer.baseAddress, uInt(buffer.count))

@@ -1,4 +1,5 @@
-/// The GET_CONSUMER_LIST_BY_GROUP response body: `{"consumerIdList":[...]}` (spec §2.9).
+/// The GET_CONSUMER_LIST_BY_GROUP response body: `{"consumerIdList":[...]}`
+/// (docs/protocol-remoting.md §2.9).
 public struct ConsumerListBody: Sendable, Equatable, Codable {
     public var consumerIdList: [String]
 

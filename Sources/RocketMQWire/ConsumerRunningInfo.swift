@@ -1,5 +1,6 @@
-/// A minimal GET_CONSUMER_RUNNING_INFO reply body (spec §2.13): `properties`, `subscriptionSet`,
-/// `mqTable` (fastjson style: MessageQueue objects as keys), `statusTable`, `jstack`.
+/// A minimal GET_CONSUMER_RUNNING_INFO reply body (docs/protocol-remoting.md §2.13): `properties`,
+/// `subscriptionSet`, `mqTable` (fastjson style: MessageQueue objects as keys), `statusTable`,
+/// `jstack`.
 public struct ConsumerRunningInfo: Sendable, Equatable {
     /// `PROP_NAMESERVER_ADDR`, `PROP_CONSUME_TYPE`, `PROP_CLIENT_VERSION`, ...
     public var properties: [String: String]

@@ -1,5 +1,6 @@
 /// Writes JSON text byte for byte the way fastjson 1.2.x (the JSON library of the Java broker and
-/// client) does, so headers and bodies we produce equal the Java bytes (spec §1.2, §10.1, §10.3).
+/// client) does, so headers and bodies we produce equal the Java bytes (docs/protocol-remoting.md §1.2,
+/// §10.1, §10.3).
 ///
 /// fastjson escaping: `"` and `\` get a backslash; `\b \t \n \f \r` use their short escapes; every
 /// other control character below 0x20 and DEL (0x7F) becomes `\u00XX` with uppercase hex (the

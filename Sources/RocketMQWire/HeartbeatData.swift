@@ -1,4 +1,5 @@
-/// The HEART_BEAT body (spec §2.7; `HeartbeatData.java`), written with fastjson's sorted keys.
+/// The HEART_BEAT body (docs/protocol-remoting.md §2.7; `HeartbeatData.java`), written with fastjson's
+/// sorted keys.
 ///
 /// `Codable` with the Java key spellings (a `JSONEncoder` with `.sortedKeys` gives the same bytes as
 /// ``encoded()``); ``init(body:)`` is the tolerant reader (it also takes Go's string `codeSet`).

@@ -1,11 +1,11 @@
 /// A parsed JSON value, as produced by ``JSONValue/parse(_:maxDepth:)``.
 ///
 /// RocketMQ bodies are written by fastjson, which is not always JSON: map keys can be bare integers
-/// (`{0:"127.0.0.1:10911"}`, spec §3.2) or whole objects (`{{"topic":"T",...}:42}`, spec §2.16). The
-/// parser therefore accepts any value as an object key and keeps the key's source text: a quoted key
-/// becomes its string, a bare number its digits, an object key its raw JSON text. Objects keep the
-/// key order of the input (the order matters for reproducing Java bytes). Numbers keep their text, so
-/// 64-bit values never go through `Double`.
+/// (`{0:"127.0.0.1:10911"}`, docs/protocol-remoting.md §3.2) or whole objects
+/// (`{{"topic":"T",...}:42}`, docs/protocol-remoting.md §2.16). The parser therefore accepts any value
+/// as an object key and keeps the key's source text: a quoted key becomes its string, a bare number its
+/// digits, an object key its raw JSON text. Objects keep the key order of the input (the order matters
+/// for reproducing Java bytes). Numbers keep their text, so 64-bit values never go through `Double`.
 ///
 /// A value type; safe to use from any thread.
 public enum JSONValue: Sendable, Equatable {
@@ -43,7 +43,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// A string, or a number/bool rendered as text (fastjson peers sometimes send numbers where
-    /// strings are expected, e.g. `"queueId":0` in extFields, spec §1.2).
+    /// strings are expected, e.g. `"queueId":0` in extFields, docs/protocol-remoting.md §1.2).
     public var scalarText: String? {
         switch self {
         case .string(let s): return s

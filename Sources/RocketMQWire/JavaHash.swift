@@ -4,7 +4,7 @@
 public enum JavaHash {
     /// Java `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, wrapping.
     /// The broker filters pulled messages by this hash of the tag (`tagsCode`), and heartbeat
-    /// `codeSet` carries it (spec §2.7).
+    /// `codeSet` carries it (docs/protocol-remoting.md §2.7).
     public static func stringHashCode(_ string: String) -> Int32 {
         var hash: Int32 = 0
         for unit in string.utf16 {
@@ -15,7 +15,7 @@ public enum JavaHash {
 
     /// The iteration order of a `java.util.HashMap<String, ?>` into which `keys` were put in this
     /// order. Java writes `extFields` in this order (fastjson keeps map order for `HashMap`), so
-    /// using it reproduces Java's header bytes (spec §10.3).
+    /// using it reproduces Java's header bytes (docs/protocol-remoting.md §10.3).
     ///
     /// HashMap starts with 16 buckets and doubles while `count > 0.75 * buckets`; a key's bucket is
     /// `(h ^ (h >>> 16)) & (buckets - 1)`; within a bucket, insertion order survives resizes.

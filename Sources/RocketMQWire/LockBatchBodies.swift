@@ -1,4 +1,5 @@
-/// LOCK_BATCH_MQ request body: `{"clientId":...,"consumerGroup":...,"mqSet":[...]}` (spec §2.15).
+/// LOCK_BATCH_MQ request body: `{"clientId":...,"consumerGroup":...,"mqSet":[...]}`
+/// (docs/protocol-remoting.md §2.15).
 public struct LockBatchRequestBody: Sendable, Equatable, Codable {
     public var consumerGroup: String
     public var clientId: String

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// One message inside a SEND_BATCH_MESSAGE body (spec §4.7).
+/// One message inside a SEND_BATCH_MESSAGE body (docs/protocol-remoting.md §4.7).
 public struct BatchMessage: Sendable, Equatable {
     public var flag: Int32
     /// Uncompressed (batches are never compressed).

@@ -1,4 +1,4 @@
-/// Message ids (spec §4.5): the broker's offsetMsgId and the producer's `UNIQ_KEY`.
+/// Message ids (docs/protocol-remoting.md §4.5): the broker's offsetMsgId and the producer's `UNIQ_KEY`.
 ///
 /// Stateless helpers; ``UniqueKeyGenerator`` is a value the caller owns and serialises.
 public enum MessageID {

@@ -1,4 +1,5 @@
-/// The message properties string (spec §4.1): `key 0x01 value 0x02 key 0x01 value ...`.
+/// The message properties string (docs/protocol-remoting.md §4.1):
+/// `key 0x01 value 0x02 key 0x01 value ...`.
 ///
 /// Stateless; safe from any thread.
 public enum MessageProperties {
@@ -95,7 +96,7 @@ public enum MessageProperties {
     }
 }
 
-/// Well-known property keys (spec §4.2; `MessageConst.java`).
+/// Well-known property keys (docs/protocol-remoting.md §4.2; `MessageConst.java`).
 public enum MessagePropertyKey {
     public static let keys = "KEYS"
     public static let tags = "TAGS"
@@ -138,7 +139,7 @@ public enum MessagePropertyKey {
     public static let keySeparator = " "
 }
 
-/// Message `sysFlag` bits (spec §4.3; `MessageSysFlag.java`).
+/// Message `sysFlag` bits (docs/protocol-remoting.md §4.3; `MessageSysFlag.java`).
 public enum MessageSysFlag {
     public static let compressed: Int32 = 0x1
     public static let multiTags: Int32 = 0x2

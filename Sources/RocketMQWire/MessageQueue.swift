@@ -1,5 +1,5 @@
 /// A queue of a topic on one broker. Ordered by topic, broker name, queue id (the order the
-/// rebalance strategies sort by, spec §5.3).
+/// rebalance strategies sort by, docs/protocol-remoting.md §5.3).
 ///
 /// A value type; safe from any thread.
 public struct MessageQueue: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {

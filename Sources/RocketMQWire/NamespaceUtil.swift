@@ -1,4 +1,5 @@
-/// Namespace (instance id) wrapping of topics and groups, Java rules (spec §7; `NamespaceUtil.java`).
+/// Namespace (instance id) wrapping of topics and groups, Java rules (docs/protocol-remoting.md §7;
+/// `NamespaceUtil.java`).
 ///
 /// Stateless; safe from any thread.
 public enum NamespaceUtil {

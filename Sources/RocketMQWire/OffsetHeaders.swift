@@ -1,4 +1,4 @@
-/// QUERY_CONSUMER_OFFSET (14) request header (spec §2.6).
+/// QUERY_CONSUMER_OFFSET (14) request header (docs/protocol-remoting.md §2.6).
 public struct QueryConsumerOffsetRequestHeader: CommandCustomHeader, Equatable {
     public var consumerGroup: String
     public var topic: String
@@ -63,7 +63,7 @@ public struct UpdateConsumerOffsetRequestHeader: CommandCustomHeader, Equatable 
     }
 }
 
-/// GET_MAX_OFFSET (30) and GET_MIN_OFFSET (31) request header (spec §2.11).
+/// GET_MAX_OFFSET (30) and GET_MIN_OFFSET (31) request header (docs/protocol-remoting.md §2.11).
 public struct QueueOffsetRequestHeader: CommandCustomHeader, Equatable {
     public var topic: String
     public var queueId: Int32

@@ -1,4 +1,4 @@
-/// Pull `sysFlag` bits (spec §2.5; `PullSysFlag.java`).
+/// Pull `sysFlag` bits (docs/protocol-remoting.md §2.5; `PullSysFlag.java`).
 public enum PullSysFlag {
     public static let commitOffset: Int32 = 0x1
     public static let suspend: Int32 = 0x2
@@ -7,7 +7,7 @@ public enum PullSysFlag {
     public static let litePull: Int32 = 0x10
 }
 
-/// PULL_MESSAGE request header (spec §2.5).
+/// PULL_MESSAGE request header (docs/protocol-remoting.md §2.5).
 public struct PullMessageRequestHeader: CommandCustomHeader, Equatable {
     public var consumerGroup: String
     public var topic: String
@@ -76,7 +76,7 @@ public struct PullMessageRequestHeader: CommandCustomHeader, Equatable {
     }
 }
 
-/// PULL_MESSAGE response header: all four fields always present (spec §2.5).
+/// PULL_MESSAGE response header: all four fields always present (docs/protocol-remoting.md §2.5).
 public struct PullMessageResponseHeader: CommandCustomHeader, Equatable {
     public var suggestWhichBrokerId: Int64
     public var nextBeginOffset: Int64

@@ -1,5 +1,5 @@
 // Every request and response code of RocketMQ 4.9.8 in one place (RequestCode.java,
-// RemotingSysResponseCode.java, ResponseCode.java; spec §2.1, §2.2).
+// RemotingSysResponseCode.java, ResponseCode.java; docs/protocol-remoting.md §2.1, §2.2).
 //
 // Codes are open structs rather than closed enums: a peer may send a code this table does not
 // know, and such a command must still decode (the broker answers it with 3 REQUEST_CODE_NOT_SUPPORTED).

@@ -1,6 +1,6 @@
 import NIOCore
 
-// Frame (spec §1.1) — all integers big-endian:
+// Frame (docs/protocol-remoting.md §1.1) — all integers big-endian:
 //
 // +---------------+----------------------------------+------------------+---------------+
 // | length: int32 | serializeType: u8 | hdrLen: u24  | header (hdrLen)  | body (rest)   |
@@ -8,7 +8,7 @@ import NIOCore
 //   length = 4 + hdrLen + bodyLen (it does not count itself); length + 4 <= 16 MiB
 //   serializeType 0 = JSON header, 1 = ROCKETMQ binary header
 //
-// ROCKETMQ binary header (spec §1.3):
+// ROCKETMQ binary header (docs/protocol-remoting.md §1.3):
 //
 // | offset | size     | field                                                  |
 // |--------|----------|--------------------------------------------------------|
@@ -22,8 +22,8 @@ import NIOCore
 // | ...    | 4        | extLen, int32: bytes of the entries that follow        |
 // | ...    | extLen   | { keyLen int16, key, valLen int32, value }*            |
 //
-// JSON header (spec §1.2), fastjson, keys in alphabetical order, remark/extFields left out when
-// absent, e.g.
+// JSON header (docs/protocol-remoting.md §1.2), fastjson, keys in alphabetical order, remark/extFields
+// left out when absent, e.g.
 // {"code":105,"extFields":{"topic":"TopicTest"},"flag":0,"language":"JAVA","opaque":7,
 //  "serializeTypeCurrentRPC":"JSON","version":409}
 
@@ -351,7 +351,8 @@ private enum JSONHeaderExtFields {
         var invalidKey: String?
         try parser.parseMembers(depth: depth) { parser, key in
             let value = try parser.parseValue(depth: depth + 1)
-            // Values should be strings; numbers and booleans were accepted by the broker (§1.2).
+            // Values should be strings; numbers and booleans were accepted by the broker
+            // (docs/protocol-remoting.md §1.2).
             if value == .null { return }
             guard let text = value.scalarText else {
                 invalidKey = invalidKey ?? key

@@ -1,4 +1,5 @@
-/// One remoting command: a request, a response or a oneway push (`RemotingCommand.java`, spec §1).
+/// One remoting command: a request, a response or a oneway push (`RemotingCommand.java`,
+/// docs/protocol-remoting.md §1).
 ///
 /// The same type travels in both directions and in both header serializations; ``serializeType``
 /// says how it was received or how it is to be sent. Custom headers live in ``extFields`` as strings,
@@ -10,16 +11,16 @@
 ///
 /// A value type; safe to pass between threads and tasks.
 public struct RemotingCommand: Sendable, Equatable, CustomStringConvertible {
-    /// The `version` we send: `MQVersion.Version.V4_9_8.ordinal()` = 409, the same as the Java
-    /// 4.9.8 client. It matters to the servers: a name server answers a route request with standard
-    /// JSON only for version ≥ 401 (spec §1.6, §3.2), and a broker honours `maxReconsumeTimes` only
-    /// for version ≥ 121.
+    /// The `version` we send: `MQVersion.Version.V4_9_8.ordinal()` = 409, the same as the Java 4.9.8
+    /// client. It matters to the servers: a name server answers a route request with standard JSON only
+    /// for version ≥ 401 (docs/protocol-remoting.md §1.6, §3.2), and a broker honours
+    /// `maxReconsumeTimes` only for version ≥ 121.
     public static let defaultVersion: Int32 = 409
 
-    /// The `language` we send: `OTHER`. Nothing in a 4.9.8 broker or name server changes behaviour
-    /// on the language (spec §1.6: it is only recorded from HEART_BEAT), so we say honestly that we
-    /// are neither the Java nor the Go client. The golden version probe was sent as `OTHER` and was
-    /// answered normally.
+    /// The `language` we send: `OTHER`. Nothing in a 4.9.8 broker or name server changes behaviour on
+    /// the language (docs/protocol-remoting.md §1.6: it is only recorded from HEART_BEAT), so we say
+    /// honestly that we are neither the Java nor the Go client. The golden version probe was sent as
+    /// `OTHER` and was answered normally.
     public static let defaultLanguage: LanguageCode = .other
 
     /// Flag bit 0: this command is a response.

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Splits inbound bytes into ``RemotingCommand``s (spec §1.1).
+/// Splits inbound bytes into ``RemotingCommand``s (docs/protocol-remoting.md §1.1).
 ///
 /// Bounded before it allocates: a length word above `maxFrameLength - 4`, a header length beyond
 /// the frame, or a malformed header throws a ``RemotingDecodingError``; the channel's error handler

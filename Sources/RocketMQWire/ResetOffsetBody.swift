@@ -1,4 +1,4 @@
-/// The RESET_CONSUMER_CLIENT_OFFSET body (spec §2.16), fastjson with object keys:
+/// The RESET_CONSUMER_CLIENT_OFFSET body (docs/protocol-remoting.md §2.16), fastjson with object keys:
 /// `{"offsetTable":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:42}}`.
 public struct ResetOffsetBody: Sendable, Equatable {
     public var offsetTable: [MessageQueue: Int64]

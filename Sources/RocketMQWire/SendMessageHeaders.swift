@@ -1,4 +1,4 @@
-/// SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request header (spec §2.4).
+/// SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request header (docs/protocol-remoting.md §2.4).
 ///
 /// One struct, two spellings: ``extFields`` uses the V1 field names (code 10), ``v2ExtFields`` the
 /// one-letter keys `a`…`n` (codes 310 and 320).
@@ -131,8 +131,9 @@ public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
     }
 }
 
-/// SEND_MESSAGE* response header (spec §2.4): `msgId` (offsetMsgId, comma-joined for a batch),
-/// `queueId`, `queueOffset`, optional `transactionId`; the broker adds `MSG_REGION` and `TRACE_ON`.
+/// SEND_MESSAGE* response header (docs/protocol-remoting.md §2.4): `msgId` (offsetMsgId, comma-joined
+/// for a batch), `queueId`, `queueOffset`, optional `transactionId`; the broker adds `MSG_REGION` and
+/// `TRACE_ON`.
 public struct SendMessageResponseHeader: CommandCustomHeader, Equatable {
     public var msgId: String
     public var queueId: Int32

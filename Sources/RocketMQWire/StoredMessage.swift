@@ -1,4 +1,5 @@
-/// A message as the broker stores and returns it (Java `MessageExt`; layout in spec §4.6).
+/// A message as the broker stores and returns it (Java `MessageExt`; layout in
+/// docs/protocol-remoting.md §4.6).
 ///
 /// ``storedBody`` is the body as stored (compressed when `sysFlag & 1`); ``body`` is the payload
 /// the application sees (inflated by ``StoredMessageDecoder``). ``propertiesText`` keeps the exact
@@ -34,7 +35,7 @@ public struct StoredMessage: Sendable, Equatable {
     /// The application payload (inflated).
     public var body: [UInt8]
     public var topic: String
-    /// The properties string exactly as stored (§4.1).
+    /// The properties string exactly as stored (docs/protocol-remoting.md §4.1).
     public var propertiesText: String
 
     /// Creates a message; ``storeSize`` and ``bodyCRC`` are computed by ``StoredMessageEncoder`` when
@@ -88,7 +89,7 @@ public struct StoredMessage: Sendable, Equatable {
     /// `KEYS` (space-separated), if any.
     public var keys: String? { MessageProperties.value(of: MessagePropertyKey.keys, in: propertiesText) }
 
-    /// The broker-assigned id: store host + commit-log offset (§4.5).
+    /// The broker-assigned id: store host + commit-log offset (docs/protocol-remoting.md §4.5).
     public var offsetMsgId: String {
         MessageID.offsetMessageID(storeHost: storeHost, commitLogOffset: commitLogOffset)
     }

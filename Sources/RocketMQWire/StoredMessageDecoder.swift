@@ -15,7 +15,7 @@ public enum StoredMessageDecodingError: Error, Sendable, Equatable {
     case decompressionFailed(offset: Int, Compression.Failure)
 }
 
-/// Decodes concatenated stored-message records (spec §4.6), bounds-checked everywhere.
+/// Decodes concatenated stored-message records (docs/protocol-remoting.md §4.6), bounds-checked everywhere.
 ///
 /// Stateless; safe from any thread.
 public enum StoredMessageDecoder {
@@ -125,13 +125,15 @@ public enum StoredMessageDecoder {
     }
 }
 
-/// Encodes messages in the stored layout of spec §4.6 (what a broker puts in a PULL body).
+/// Encodes messages in the stored layout of docs/protocol-remoting.md §4.6 (what a broker puts in a
+/// PULL body).
 ///
 /// Stateless; safe from any thread.
 public enum StoredMessageEncoder {
     /// Why a message cannot be stored in this layout.
     public enum Failure: Error, Sendable, Equatable {
-        /// Topic longer than 127 bytes (the 4.x one-byte length; §2.4 topic rules).
+        /// Topic longer than 127 bytes (the 4.x one-byte length; topic rules in
+        /// docs/protocol-remoting.md §2.4).
         case topicTooLong(Int)
         /// Properties longer than 32767 bytes (`PROPERTIES_SIZE_EXCEEDED`).
         case propertiesTooLong(Int)

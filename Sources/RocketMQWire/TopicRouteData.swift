@@ -63,7 +63,7 @@ public struct BrokerData: Sendable, Hashable {
     public var masterAddress: String? { brokerAddrs[0] }
 }
 
-/// The GET_ROUTEINFO_BY_TOPIC body (spec §3).
+/// The GET_ROUTEINFO_BY_TOPIC body (docs/protocol-remoting.md §3).
 ///
 /// Parses both name-server forms: standard JSON (`{"0":"ip:port"}`) and fastjson's bare integer keys
 /// (`{0:"ip:port"}`); unknown keys (5.x additions) are ignored. Encodes the exact fastjson bytes of
@@ -189,8 +189,8 @@ public struct TopicRouteData: Sendable, Hashable {
         return w.bytes
     }
 
-    /// Queues a producer may send to (spec §3.4): QueueDatas with the WRITE bit whose broker has a
-    /// master address, sorted by broker name, `writeQueueNums` queues each.
+    /// Queues a producer may send to (docs/protocol-remoting.md §3.4): QueueDatas with the WRITE bit
+    /// whose broker has a master address, sorted by broker name, `writeQueueNums` queues each.
     public func publishQueues(topic: String) -> [MessageQueue] {
         queueDatas
             .filter { $0.perm & Permission.write != 0 }

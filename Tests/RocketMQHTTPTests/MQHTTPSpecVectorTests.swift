@@ -2,7 +2,7 @@ import Foundation
 import RocketMQHTTP
 import XCTest
 
-/// The worked example and test vectors of mq-http.md §7, byte for byte.
+/// The worked example and test vectors of docs/protocol-mq-http.md §7, byte for byte.
 final class MQHTTPSpecVectorTests: XCTestCase {
     let signer = MQHTTPSigner(accessKey: "LTAI5tExampleAK", secretKey: "ExampleSecret123")
     let date = "Thu, 07 Mar 2024 18:49:58 GMT"

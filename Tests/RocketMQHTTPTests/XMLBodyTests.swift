@@ -1,7 +1,8 @@
 import RocketMQHTTP
 import XCTest
 
-/// The bodies of mq-http.md §4: decoded by local name, whatever the namespace, order or layout.
+/// The bodies of docs/protocol-mq-http.md §4: decoded by local name, whatever the namespace, order or
+/// layout.
 final class XMLBodyTests: XCTestCase {
     func testAConsumeAnswerDecodesWithNamespaceAndPrettyPrinting() throws {
         let xml = """

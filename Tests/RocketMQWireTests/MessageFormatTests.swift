@@ -4,7 +4,7 @@ import RocketMQWire
 import XCTest
 
 final class MessageFormatTests: XCTestCase {
-    /// Spec §10.5: one stored message, 194 bytes.
+    /// docs/protocol-remoting.md §10.5: one stored message, 194 bytes.
     static let section10_5 = [
         "000000c2",
         "daa320a7",

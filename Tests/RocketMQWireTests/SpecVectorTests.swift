@@ -3,7 +3,7 @@ import NIOCore
 import RocketMQWire
 import XCTest
 
-/// The verified vectors of spec §10 (and §1.3), produced from scratch.
+/// The verified vectors of docs/protocol-remoting.md §10 (and §1.3), produced from scratch.
 final class SpecVectorTests: XCTestCase {
     private func javaRequest(code: RequestCode, opaque: Int32, ext: [String: String], type: SerializeType = .json) -> RemotingCommand {
         var command = RemotingCommand.request(code: code, extFields: ext, opaque: opaque, serializeType: type)

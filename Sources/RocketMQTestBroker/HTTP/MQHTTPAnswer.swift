@@ -11,7 +11,7 @@ struct MQHTTPAnswer: Sendable {
     var close = false
 }
 
-/// A request the server refuses with an `<Error>` body (mq-http.md §4.4).
+/// A request the server refuses with an `<Error>` body (docs/protocol-mq-http.md §4.4).
 struct MQHTTPRefusal: Error, Equatable, Sendable {
     var status: HTTPResponseStatus
     var code: String

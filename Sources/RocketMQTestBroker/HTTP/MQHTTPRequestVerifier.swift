@@ -1,12 +1,12 @@
 import Foundation
 import RocketMQHTTP
 
-/// The checks every request passes before it is routed (mq-http.md §2, §3): authorization, date,
-/// signature over the request as received, Content-MD5 and protocol version. Pure: the clock is an
-/// argument.
+/// The checks every request passes before it is routed (docs/protocol-mq-http.md §2, §3):
+/// authorization, date, signature over the request as received, Content-MD5 and protocol version. Pure:
+/// the clock is an argument.
 ///
 /// Codes and statuses come from the service's error table where it gives them; where it does not
-/// (marked UNVERIFIED in the spec) this double chooses, and says so here:
+/// (marked unverified in docs/protocol-mq-http.md) this double chooses, and says so here:
 /// - no `Authorization` → 400 `MissingAuthorizationHeader`; not `MQ ak:sig` → 400 `InvalidAuthorizationHeader`
 /// - unknown access key → 403 `InvalidAccessKeyId`; wrong signature → 403 `SignatureDoesNotMatch`
 /// - no `Date` → 400 `MissingDateHeader`; unreadable → 400 `InvalidDateHeader`

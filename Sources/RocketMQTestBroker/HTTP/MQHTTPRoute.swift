@@ -1,6 +1,6 @@
 import RocketMQHTTP
 
-/// A request's operation, topic and query parameters (mq-http.md §1). The only resource is
+/// A request's operation, topic and query parameters (docs/protocol-mq-http.md §1). The only resource is
 /// `/topics/{topic}/messages`: POST publishes, GET consumes, DELETE acks.
 struct MQHTTPRoute: Equatable, Sendable {
     enum Operation: Equatable, Sendable {

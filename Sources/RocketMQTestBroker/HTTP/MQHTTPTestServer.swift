@@ -5,15 +5,15 @@ import NIOHTTP1
 import NIOPosix
 import RocketMQHTTP
 
-/// An in-memory server of the RocketMQ / Aliyun MQ **HTTP access protocol** (mq-http.md) on an
-/// ephemeral loopback port — a **test double** in the spirit of miniredis, not an MQ service.
+/// An in-memory server of the RocketMQ / Aliyun MQ **HTTP access protocol** (docs/protocol-mq-http.md)
+/// on an ephemeral loopback port — a **test double** in the spirit of miniredis, not an MQ service.
 ///
-/// What it implements, checked against the spec:
+/// What it implements, checked against that document:
 /// - Every request: `Authorization: MQ ak:sig` verified by recomputing the string-to-sign from the
 ///   request as received (method, Content-MD5, Content-Type, Date, every `x-mq-*` header, the raw
 ///   request-URI) with ``MQHTTPSigner``; the Date within 15 minutes; Content-MD5, when sent, equal
 ///   to Base64(hex MD5(body)); `x-mq-version: 2015-06-06`. See ``MQHTTPRequestVerifier`` for the
-///   codes, including the ones the spec leaves open and this double chooses.
+///   codes, including the ones the protocol document leaves open and this double chooses.
 /// - `/topics/{topic}/messages` only; `ns` selects the instance, and storage is per (instance,
 ///   topic). Topics must be created with ``createTopic(_:instance:)``; others get 404 `TopicNotExist`.
 /// - POST publish (201, message id + upper-case body MD5), with `__STARTDELIVERTIME` delaying
@@ -30,8 +30,8 @@ import RocketMQHTTP
 /// with `InvalidArgument`), orderly consumption and `__SHARDINGKEY` ordering, retry limits and dead
 /// letters, STS tokens (a `security-token` header is ignored, never checked), QPS limits, the
 /// 1024-character request-line limit, a limit on handles per ack, message size limits other than
-/// the body bound, persistence, and any service behaviour the spec marks UNVERIFIED beyond the
-/// choices documented here.
+/// the body bound, persistence, and any service behaviour docs/protocol-mq-http.md marks unverified
+/// beyond the choices documented here.
 ///
 /// Threading: every public method may be called from any thread or task; state sits behind a lock,
 /// and the server runs on its own single event loop.
