@@ -14,6 +14,9 @@ final class NameServerClient: Sendable {
         var addresses: [String]
         /// Where the next request starts (the last name server that answered).
         var current = 0
+        /// Whether any name server has answered yet. Until one has, a request goes to all of them
+        /// at once, so a dead or silent first address does not delay a client whose second is live.
+        var answered = false
         var routes: [String: (route: TopicRoute, fetchedAt: NIODeadline)] = [:]
         var domainRefresh: Task<Void, Never>?
     }
@@ -67,6 +70,7 @@ final class NameServerClient: Sendable {
             if state.addresses != list {
                 state.addresses = list
                 state.current = 0
+                state.answered = false
             }
         }
         logger.debug("name servers", metadata: ["addresses": "\(list.joined(separator: ";"))"])
@@ -97,13 +101,25 @@ final class NameServerClient: Sendable {
     }
 
     private func fetchRoute(topic: String) async throws -> TopicRoute {
-        let (addresses, start) = state.withLockedValue { ($0.addresses, $0.current) }
+        let (addresses, start, answered) = state.withLockedValue { ($0.addresses, $0.current, $0.answered) }
         guard !addresses.isEmpty else {
             throw RocketMQError.unreachable(address: configuration.nameServerDomain ?? "name server", reason: "no name server address known")
         }
         var request = RemotingCommand.request(
             code: .getRouteinfoByTopic, extFields: ["topic": topic, "acceptStandardJsonOnly": "true"])
         request.extFieldsOrder = Self.routeRequestOrder
+        if !answered, addresses.count > 1 {
+            // First contact: ask every name server at once; the first to answer becomes current.
+            let routeRequest = request
+            let response = try await FirstAnswer.of(addresses.map { address in
+                { @Sendable in (address, try await self.pool.request(address, routeRequest, timeout: self.configuration.requestTimeout)) }
+            })
+            state.withLockedValue { state in
+                state.current = state.addresses.firstIndex(of: response.0) ?? state.current
+                state.answered = true
+            }
+            return try Self.route(from: response.1, topic: topic)
+        }
         let attempts = max(addresses.count, configuration.retries + 1)
         var lastError: RocketMQError = .unreachable(address: addresses[start % addresses.count], reason: "no attempt made")
         for attempt in 0..<attempts {
@@ -111,15 +127,11 @@ final class NameServerClient: Sendable {
             let address = addresses[index]
             do {
                 let response = try await pool.request(address, request, timeout: configuration.requestTimeout)
-                state.withLockedValue { $0.current = index }
-                switch response.responseCode {
-                case .success:
-                    return try TopicRoute.parse(response.body)
-                case .topicNotExist:
-                    throw RocketMQError.topicNotFound(topic: topic, remark: response.remark)
-                default:
-                    throw ResponseErrors.error(for: response, topic: topic)
+                state.withLockedValue { state in
+                    state.current = index
+                    state.answered = true
                 }
+                return try Self.route(from: response, topic: topic)
             } catch let error as RocketMQError {
                 switch error {
                 case .topicNotFound, .noPermission, .invalidArgument, .notRunning:
@@ -131,6 +143,17 @@ final class NameServerClient: Sendable {
             }
         }
         throw lastError
+    }
+
+    private static func route(from response: RemotingCommand, topic: String) throws -> TopicRoute {
+        switch response.responseCode {
+        case .success:
+            return try TopicRoute.parse(response.body)
+        case .topicNotExist:
+            throw RocketMQError.topicNotFound(topic: topic, remark: response.remark)
+        default:
+            throw ResponseErrors.error(for: response, topic: topic)
+        }
     }
 }
 
