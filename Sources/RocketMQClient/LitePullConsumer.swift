@@ -5,9 +5,9 @@ import NIOPosix
 import RocketMQWire
 
 /// On-demand pulls for the binding's `read` operation: for each queue of the topics, start at the
-/// group's committed offset, take up to `maxMessages` in total (optionally long-polling when nothing
-/// is there), and commit the new offsets (UPDATE_CONSUMER_OFFSET) before returning — so what is
-/// returned is consumed at most once.
+/// group's committed offset and take up to `maxMessages` in total (optionally long-polling when
+/// nothing is there); then the caller commits past what it accepted (UPDATE_CONSUMER_OFFSET), so
+/// what it returns is consumed at most once and what it could not return comes again.
 ///
 /// Thread-safe; concurrent `pull` calls for one group may return the same messages (the commit is
 /// not a lock), so callers serialise reads per group.
@@ -59,7 +59,49 @@ public final class LitePullConsumer: Sendable {
         pool.shutdown()
     }
 
-    /// Pulls up to `maxMessages` from the queues of `subscriptions` and commits past them.
+    /// What one `pull` took: nothing is committed until `commit` says which messages were accepted.
+    public struct Pulled: Sendable {
+        public let messages: [ConsumedMessage]
+        /// Per message, as pulled: what `commit` and `deadLetter` need.
+        fileprivate let stored: [(message: StoredMessage, queue: MessageQueue)]
+        fileprivate let wireGroup: String
+        /// Per queue: the committed offset the pull started at, and where it ended.
+        fileprivate let start: [MessageQueue: Int64]
+        fileprivate let next: [MessageQueue: Int64]
+    }
+
+    /// Pulls up to `maxMessages` from the queues of `subscriptions` and commits past them: the
+    /// at-most-once read of a caller that returns every message it pulled.
+    public func pull(
+        _ subscriptions: [Subscription], maxMessages: Int, wait: TimeAmount = .zero, group: String? = nil,
+        maxBodyBytes: Int = .max
+    ) async throws -> [ConsumedMessage] {
+        let pulled = try await pullUncommitted(subscriptions, maxMessages: maxMessages, wait: wait, group: group, maxBodyBytes: maxBodyBytes)
+        try await commit(pulled, accepted: Array(repeating: true, count: pulled.messages.count))
+        return pulled.messages
+    }
+
+    /// Commits, per queue, past every message of `pulled` up to the first one not `accepted` (the
+    /// caller did not return it: it comes again on the next pull).
+    public func commit(_ pulled: Pulled, accepted: [Bool]) async throws {
+        precondition(accepted.count == pulled.messages.count, "one verdict per pulled message")
+        var offsets = pulled.next
+        for (index, (message, queue)) in pulled.stored.enumerated() where !accepted[index] {
+            offsets[queue] = min(offsets[queue] ?? message.queueOffset, message.queueOffset)
+        }
+        for (queue, offset) in offsets.sorted(by: { $0.key < $1.key }) where offset != pulled.start[queue] {
+            try await broker.updateOffset(group: pulled.wireGroup, queue: queue, offset: offset)
+        }
+    }
+
+    /// Moves message `index` of `pulled` to the group's dead-letter queue (CONSUMER_SEND_MSG_BACK
+    /// with delay level -1, as the Java client does for a message it can never consume).
+    public func deadLetter(_ pulled: Pulled, index: Int) async throws {
+        let (message, queue) = pulled.stored[index]
+        try await broker.sendBack(group: pulled.wireGroup, message: message, queue: queue, delayLevel: -1, maxReconsumeTimes: 0)
+    }
+
+    /// Pulls as `pull` does, without committing anything.
     ///
     /// - Parameters:
     ///   - wait: when nothing is there, how long to long-poll for new messages (zero: return at once).
@@ -67,10 +109,10 @@ public final class LitePullConsumer: Sendable {
     ///   - maxBodyBytes: stop taking messages once their bodies would pass this many bytes (the first
     ///     message is always taken, so a read always makes progress); what is not taken is not
     ///     committed.
-    public func pull(
+    public func pullUncommitted(
         _ subscriptions: [Subscription], maxMessages: Int, wait: TimeAmount = .zero, group: String? = nil,
         maxBodyBytes: Int = .max
-    ) async throws -> [ConsumedMessage] {
+    ) async throws -> Pulled {
         guard running.withLockedValue({ $0 }) else { throw RocketMQError.notRunning }
         guard (1...1024).contains(maxMessages) else {
             throw RocketMQError.invalidArgument("maxMessages \(maxMessages) is outside 1...1024")
@@ -146,13 +188,11 @@ public final class LitePullConsumer: Sendable {
             if !taken.isEmpty { break }
         }
 
-        for (queue, offset) in offsets.sorted(by: { $0.key < $1.key }) where offset != start[queue] {
-            try await broker.updateOffset(group: wireGroup, queue: queue, offset: offset)
-        }
-        return taken.map { message, queue, subscription in
+        let messages = taken.map { message, queue, subscription in
             ConsumedMessage(
                 handle: DeliveryHandle(rawValue: 0), message: message, brokerName: queue.brokerName, namespace: namespace,
                 consumerGroup: plainGroup, subscriptionExpression: subscription.expression)
         }
+        return Pulled(messages: messages, stored: taken.map { ($0.0, $0.1) }, wireGroup: wireGroup, start: start, next: offsets)
     }
 }
