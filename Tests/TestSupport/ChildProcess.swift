@@ -44,10 +44,12 @@ public final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// A program found on PATH.
+    /// A program of the project's tool environment (`.venv/bin`, made by
+    /// scripts/install-dependencies.sh: python3 with grpcio, grpcurl), else one found on PATH.
     public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let folders = [RepositoryPaths.root.appendingPathComponent(".venv/bin").path] + path.split(separator: ":").map(String.init)
+        return folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     public var standardOutput: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
