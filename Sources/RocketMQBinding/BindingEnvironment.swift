@@ -1,5 +1,6 @@
 import DaprComponents
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RocketMQClient
@@ -13,6 +14,8 @@ struct BindingEnvironment: Sendable {
     /// The output bindings' producers and readers connect on this one loop, which is also where
     /// the server's unary handlers run (`RocketMQBindingFactory.makeServer`).
     var outputEventLoop: EventLoop
+    /// Consumer groups with an open Read stream in this process: `read` must not compete with them.
+    var streamingGroups = StreamingGroups()
 
     /// The logger of one instance and direction: every line names both.
     func logger(instance: String, direction: String) -> Logger {
@@ -30,6 +33,7 @@ struct BindingEnvironment: Sendable {
         if metadata.accessProtocol == .tcpCgo {
             logger.info("accessProto tcp-cgo is served by the native remoting client (there is no C++ client here)")
         }
+        for warning in metadata.warnings { logger.warning("\(warning)") }
         if metadata.consumerGroupWasDefaulted {
             logger.warning("no consumerGroup set: using DEFAULT_CONSUMER; a dedicated group per application is recommended")
         }
@@ -77,7 +81,7 @@ extension BindingEnvironment {
             } catch RocketMQError.topicNotFound {
                 logger.warning("topic has no route yet", metadata: ["topic": "\(subscription.topic)"])
             } catch {
-                throw componentError(error, "asking the name servers (\(metadata.nameServers.joined(separator: ","))) for topic \(subscription.topic)")
+                throw componentError(error, "asking \(metadata.nameServerDescription) for topic \(subscription.topic)")
             }
         }
     }
@@ -93,5 +97,39 @@ extension BindingEnvironment {
             throw componentError(error, "reaching the name servers")
         }
         await probe.shutdown()
+    }
+}
+
+/// The consumer groups that have an open Read stream in this process. A `read` on such a group
+/// would compete with the stream's consumer for the same offsets (duplicates, offsets moving
+/// backwards), so it is refused (docs/component-spec.md §3).
+final class StreamingGroups: Sendable {
+    private let open = NIOLockedValueBox<[String: (instance: String, streams: Int)]>([:])
+
+    /// Where a group lives: the same group name on another cluster or namespace is another group.
+    static func key(_ metadata: BindingMetadata, group: String) -> String {
+        [metadata.accessProtocol.rawValue, metadata.nameServers.sorted().joined(separator: ","), metadata.nameServerDomain ?? "",
+         metadata.endpoint ?? "", metadata.instanceID ?? "", group].joined(separator: "|")
+    }
+
+    /// Runs `body` (a Read stream's life) with the group marked as streaming.
+    func streaming<Result>(_ key: String, instance: String, _ body: () async throws -> Result) async rethrows -> Result {
+        open.withLockedValue { $0[key, default: (instance, 0)].streams += 1 }
+        defer {
+            open.withLockedValue { open in
+                open[key]?.streams -= 1
+                if open[key]?.streams == 0 { open[key] = nil }
+            }
+        }
+        return try await body()
+    }
+
+    /// Throws FAILED_PRECONDITION when `group` has an open Read stream in this process.
+    func refuseRead(_ key: String, group: String) throws {
+        guard let holder = open.withLockedValue({ $0[key] }) else { return }
+        throw ComponentError.failedPrecondition(
+            "consumer group \(group) has an open Read stream in this process (input binding instance \(holder.instance)): a read would "
+                + "compete with it for the same offsets; give the read its own group with the request metadata consumerGroup, "
+                + "or use a component with another consumerGroup")
     }
 }

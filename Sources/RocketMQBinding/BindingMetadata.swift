@@ -3,11 +3,14 @@ import Foundation
 import RocketMQClient
 import RocketMQHTTP
 
-/// The component metadata of one instance (component.md §2), parsed and validated.
+/// The component metadata of one instance (docs/component-spec.md §2), parsed and validated.
 ///
 /// Keys are matched case-insensitively, unknown keys are ignored (daprd passes its own, such as
 /// `direction` and `route`). Every invalid value is an `INVALID_ARGUMENT` naming the field, the
 /// value and what is allowed — except the secrets, whose values never appear in a message or log.
+/// The keys of Dapr's built-in `bindings.rocketmq` and of `pubsub.rocketmq` are honoured under
+/// their own names where they mean the same, and answered with a warning (`warnings`) where they
+/// do not, so nothing is lost silently when a component file moves here.
 public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
     public enum AccessProtocol: String, Sendable, Equatable { case tcp, tcpCgo = "tcp-cgo", http }
     public enum ConsumeFrom: String, Sendable, Equatable { case last, first, timestamp }
@@ -36,6 +39,14 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
     public var consumeOrderly: Bool
     public var sendTimeoutMillis: Int
     public var contentType: String?
+    /// How long daprd may take to ack one delivered message before it counts as failed.
+    public var consumeTimeout: Duration
+    /// `mspProperties`, lowercased: when set, only these request keys travel as message properties
+    /// (trace context always does), and only these user properties are delivered.
+    public var propertyAllowList: Set<String>?
+    /// What Init should log: keys of the built-in binding or of pubsub.rocketmq that mean
+    /// something else here, each naming the key and what happens instead.
+    public var warnings: [String] = []
 
     public static let defaultConsumerGroup = "DEFAULT_CONSUMER"
     public static let defaultProducerGroup = "DEFAULT_PRODUCER"
@@ -45,17 +56,42 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         ("accessProto", "tcp"), ("consumerGroup", defaultConsumerGroup), ("producerGroup", defaultProducerGroup),
         ("consumerBatchSize", "32 (16 with accessProto http)"), ("consumerThreadNums", "20"), ("retries", "3"), ("consumeFromWhere", "last"),
         ("consumeTimestamp", "30 minutes before start"), ("maxReconsumeTimes", "16"), ("consumeOrderly", "false"),
-        ("sendTimeoutMs", "3000"),
+        ("sendTimeoutMs", "3000"), ("consumeTimeout", "15 (minutes)"), ("consumerModel", "clustering"),
     ]
+
+    /// Keys of the built-in binding and of pubsub.rocketmq that are not honoured here, with what
+    /// happens instead (lowercased key → the warning's text after the key).
+    static let unsupportedKeys: [String: String] = {
+        let backOff = "the built-in binding retries a failing message in-process; here an error ack sends it back to the broker, "
+            + "which redelivers it through %RETRY%<group> with RocketMQ's growing delay levels up to maxReconsumeTimes, then to %DLQ%<group>"
+        let pull = "pulling here is flow-controlled by consumerThreadNums (messages in flight to daprd) and long polling"
+        var keys: [String: String] = [:]
+        for key in ["backOffPolicy", "backOffDuration", "backOffInitialInterval", "backOffRandomizationFactor", "backOffMultiplier",
+                    "backOffMaxInterval", "backOffMaxElapsedTime", "backOffMaxRetries"] {
+            keys[key.lowercased()] = backOff
+        }
+        for key in ["consumerPullTimeout", "pullInterval", "pullThresholdForQueue", "pullThresholdForTopic",
+                    "pullThresholdSizeForQueue", "pullThresholdSizeForTopic"] {
+            keys[key.lowercased()] = pull
+        }
+        keys["instancename"] = "client ids here are unique per instance and direction (ip@pid#nanos); ignored"
+        keys["producerqueueselector"] = "queues are chosen round-robin, or by the hash of rocketmq-shardingkey; ignored"
+        keys["queueselector"] = keys["producerqueueselector"]
+        keys["consumemessagebatchmaxsize"] = "daprd receives one message per delivery; ignored"
+        keys["consumeconcurrentlymaxspan"] = "consumerThreadNums bounds the messages in flight; ignored"
+        keys["autocommit"] = "offsets are committed once daprd acked, never past an unacked message; ignored"
+        keys["loglevel"] = "the component's log level is its --log-level flag (DAPR_ROCKETMQ_LOG_LEVEL); ignored"
+        return keys
+    }()
 
     /// Parses `properties` (the Init request's metadata). `defaultNameServers` is used only when
     /// the metadata names neither `nameServer` nor `nameServerDomain` (the demo broker).
     public init(properties: [String: String], defaultNameServers: [String]? = nil, now: Date = Date()) throws {
         var fields: [String: (key: String, value: String)] = [:]
         for (key, value) in properties { fields[key.lowercased()] = (key, value.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        func value(_ name: String) -> String? {
-            guard let found = fields[name.lowercased()]?.value, !found.isEmpty else { return nil }
-            return found
+        /// The first of `names` (a key and its aliases) that is set and not empty.
+        func value(_ names: String...) -> String? {
+            names.lazy.compactMap { fields[$0.lowercased()]?.value }.first { !$0.isEmpty }
         }
 
         let protocolText = value("accessProto") ?? "tcp"
@@ -80,7 +116,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
             usesDefaultNameServers = true
         }
 
-        if let group = value("consumerGroup") {
+        if let group = value("consumerGroup", "groupName") {
             try Self.validateGroup("consumerGroup", group)
             consumerGroup = group
             consumerGroupWasDefaulted = false
@@ -93,15 +129,18 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
 
         // The HTTP access protocol hands out at most 16 messages per poll.
         consumerBatchSize = accessProtocol == .http
-            ? try Self.integer("consumerBatchSize", value("consumerBatchSize"), default: 16, range: 1...16)
-            : try Self.integer("consumerBatchSize", value("consumerBatchSize"), default: 32, range: 1...1024)
+            ? try Self.integer("consumerBatchSize", value("consumerBatchSize", "pullBatchSize"), default: 16, range: 1...16)
+            : try Self.integer("consumerBatchSize", value("consumerBatchSize", "pullBatchSize"), default: 32, range: 1...1024)
         consumerThreadNums = try Self.integer("consumerThreadNums", value("consumerThreadNums"), default: 20, range: 1...1000)
         retries = try Self.integer("retries", value("retries"), default: 3, range: 0...100)
-        maxReconsumeTimes = try Self.integer("maxReconsumeTimes", value("maxReconsumeTimes"), default: 16, range: 0...1000)
-        sendTimeoutMillis = try Self.integer("sendTimeoutMs", value("sendTimeoutMs"), default: 3000, range: 1...600_000)
+        // -1 is the Java and Go clients' "default" (16).
+        maxReconsumeTimes = value("maxReconsumeTimes") == "-1"
+            ? 16 : try Self.integer("maxReconsumeTimes", value("maxReconsumeTimes"), default: 16, range: 0...1000)
+        sendTimeoutMillis = try Self.parseSendTimeout(ms: value("sendTimeoutMs"), seconds: value("sendTimeOutSec"), nanoseconds: value("sendTimeOut"))
+        consumeTimeout = .seconds(60 * (try Self.integer("consumeTimeout", value("consumeTimeout"), default: 15, range: 1...1440)))
         consumeOrderly = try Self.boolean("consumeOrderly", value("consumeOrderly"), default: false)
 
-        if let instance = value("instanceId") {
+        if let instance = value("instanceId", "nameSpace") {
             guard instance.range(of: "^[a-zA-Z0-9_-]+$", options: .regularExpression) != nil, instance.count <= 255 else {
                 throw Self.invalid("instanceId", instance, "letters, digits, _ and - (at most 255)")
             }
@@ -120,7 +159,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
             throw ComponentError.invalidArgument("field securityToken: needs accessKey and secretKey")
         }
 
-        let fromText = value("consumeFromWhere") ?? "last"
+        let fromText = value("consumeFromWhere", "fromWhere") ?? "last"
         guard let consumeFrom = ConsumeFrom(rawValue: Self.normaliseConsumeFrom(fromText)) else {
             throw Self.invalid("consumeFromWhere", fromText, "last, first or timestamp")
         }
@@ -130,7 +169,26 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         } else {
             consumeTimestampMillis = Int64((now.timeIntervalSince1970 - 30 * 60) * 1000)
         }
-        contentType = value("contentType")
+        contentType = value("contentType", "content-type")
+        if let names = value("mspProperties") {
+            let list = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            guard !list.isEmpty else { throw Self.invalid("mspProperties", names, "property names separated by commas") }
+            propertyAllowList = Set(list)
+        } else {
+            propertyAllowList = nil
+        }
+        if let model = value("consumerModel") {
+            switch model.lowercased() {
+            case "clustering": break
+            case "broadcasting":
+                throw ComponentError.invalidArgument("field consumerModel: \"broadcasting\" is not supported yet; allowed: clustering (every message to one member of the group)")
+            default:
+                throw Self.invalid("consumerModel", model, "clustering")
+            }
+        }
+        warnings = fields.keys.sorted().compactMap { key in
+            Self.unsupportedKeys[key].map { "field \(fields[key]!.key): not supported: \($0)" }
+        }
 
         if accessProtocol == .http {
             guard let endpoint else {
@@ -152,6 +210,11 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         "topics=\(subscriptions.map { "\($0.topic)||\($0.expression)" }) nameServers=\(nameServers) accessProto=\(accessProtocol.rawValue) "
             + "consumerGroup=\(consumerGroup) producerGroup=\(producerGroup) instanceId=\(instanceID ?? "") acl=\(accessKey != nil)"
             + (endpoint.map { " endpoint=\($0)" } ?? "")
+    }
+
+    /// The name servers, for messages: the addresses, or the domain they are looked up from.
+    var nameServerDescription: String {
+        nameServers.isEmpty ? "the name servers listed at \(nameServerDomain ?? "")" : "the name servers \(nameServers.joined(separator: ","))"
     }
 
     // MARK: - field parsers
@@ -233,14 +296,27 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Accepts `last`/`first`/`timestamp` and the RocketMQ names (`CONSUME_FROM_LAST_OFFSET`, …).
+    /// Accepts `last`/`first`/`timestamp`, the Java names (`CONSUME_FROM_LAST_OFFSET`, …) and
+    /// pubsub.rocketmq's (`ConsumeFromLastOffset`, …), in any case.
     static func normaliseConsumeFrom(_ text: String) -> String {
         switch text.lowercased() {
-        case "consume_from_last_offset", "lastoffset": return "last"
-        case "consume_from_first_offset", "firstoffset": return "first"
-        case "consume_from_timestamp": return "timestamp"
+        case "consume_from_last_offset", "lastoffset", "consumefromlastoffset": return "last"
+        case "consume_from_first_offset", "firstoffset", "consumefromfirstoffset": return "first"
+        case "consume_from_timestamp", "consumefromtimestamp": return "timestamp"
         default: return text.lowercased()
         }
+    }
+
+    /// `sendTimeoutMs`, else pubsub.rocketmq's `sendTimeOutSec`, else its deprecated `sendTimeOut`
+    /// (nanoseconds); 3000 ms when none is set.
+    static func parseSendTimeout(ms: String?, seconds: String?, nanoseconds: String?) throws -> Int {
+        if ms != nil { return try integer("sendTimeoutMs", ms, default: 3000, range: 1...600_000) }
+        if seconds != nil { return try integer("sendTimeOutSec", seconds, default: 3, range: 1...600) * 1000 }
+        guard let nanoseconds else { return 3000 }
+        guard let value = Int64(nanoseconds), (1_000_000...600_000_000_000).contains(value) else {
+            throw invalid("sendTimeOut", nanoseconds, "nanoseconds from 1000000 (1 ms) to 600000000000 (10 min); prefer sendTimeoutMs")
+        }
+        return Int((value + 999_999) / 1_000_000)
     }
 
     /// `yyyyMMddHHmmss` (RocketMQ's format, UTC here) or epoch milliseconds.

@@ -4,14 +4,15 @@ import Foundation
 import RocketMQClient
 import RocketMQWire
 
-/// A `create` invocation's request metadata, parsed (component.md §3).
+/// A `create` invocation's request metadata, parsed (docs/component-spec.md §3).
 struct CreateRequest {
-    /// Request keys the binding reads; every other key becomes a user property.
+    /// Request keys the binding reads; every other application key becomes a user property
+    /// (`ForwardedHeaders` says which keys are not the application's).
     static let reservedKeys: Set<String> = [
         "topics", "rocketmq-topic", "tags", "rocketmq-tag", "keys", "rocketmq-key",
         "rocketmq-shardingkey", "delaylevel", "rocketmq-delay-level", "startdelivertime",
     ]
-    /// RocketMQ's own property names (spec §4.2): a user property must not overwrite them.
+    /// RocketMQ's own property names (docs/protocol-remoting.md §4.2): a user property must not overwrite them.
     static let systemProperties: Set<String> = [
         "KEYS", "TAGS", "WAIT", "DELAY", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "TRAN_MSG", "PGROUP",
         "MIN_OFFSET", "MAX_OFFSET", "BUYER_ID", "ORIGIN_MESSAGE_ID", "TRANSFER_FLAG", "CORRECTION_FLAG",
@@ -59,6 +60,7 @@ struct CreateRequest {
 
         var properties: [String: String] = [:]
         for (key, value) in metadata where !Self.reservedKeys.contains(key.lowercased()) {
+            guard ForwardedHeaders.verdict(key: key, value: value, allowList: component.propertyAllowList) == .property else { continue }
             if Self.systemProperties.contains(key) {
                 throw ComponentError.invalidArgument("request metadata \(key): a RocketMQ system property; choose another name")
             }

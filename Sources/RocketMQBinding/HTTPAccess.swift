@@ -33,16 +33,20 @@ enum HTTPAccess {
         }
     }
 
-    /// A client that has proved the endpoint and credentials (Init); shut down again if not.
-    static func startClient(_ metadata: BindingMetadata, logger: Logger) async throws -> MQHTTPClient {
+    /// A client whose endpoint and credentials Init probes within its budget (`ConnectionGate`);
+    /// shut down again when Init fails.
+    static func startClient(_ metadata: BindingMetadata, probesInBackground: Bool, logger: Logger) async throws -> (MQHTTPClient, ConnectionGate) {
         let client = try makeClient(metadata, logger: logger)
-        do {
+        let gate = ConnectionGate("the HTTP endpoint \(metadata.endpoint ?? "")", logger: logger, probesInBackground: probesInBackground) {
             try await probe(client, metadata, logger: logger)
+        }
+        do {
+            try await gate.start()
         } catch {
             await client.shutdown()
             throw error
         }
-        return client
+        return (client, gate)
     }
 
     /// Proves the endpoint answers and accepts the credentials, for every topic. Refused

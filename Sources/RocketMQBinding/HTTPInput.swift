@@ -13,7 +13,7 @@ final class HTTPInput: InputTransport {
     /// The longest poll the protocol allows; a long poll answers as soon as a message arrives.
     static let longPollSeconds = 30
 
-    private let metadata: BindingMetadata
+    let metadata: BindingMetadata
     /// For Init and Ping; each Read stream has its own client, closed with the stream.
     private let probeClient: MQHTTPClient
     private let logger: Logger
@@ -25,7 +25,7 @@ final class HTTPInput: InputTransport {
     }
 
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> HTTPInput {
-        HTTPInput(metadata: metadata, probeClient: try await HTTPAccess.startClient(metadata, logger: logger), logger: logger)
+        HTTPInput(metadata: metadata, probeClient: try await HTTPAccess.startClient(metadata, probesInBackground: false, logger: logger).0, logger: logger)
     }
 
     func read(_ delivery: MessageDelivery) async throws {
@@ -33,21 +33,23 @@ final class HTTPInput: InputTransport {
         logger.info("polling started", metadata: ["consumerGroup": "\(metadata.consumerGroup)", "topics": "\(metadata.subscriptions.map(\.topic))"])
         // The polls stop by themselves once the stream ends; they are not cancelled, so an ack
         // daprd sent just before the end still reaches the service.
+        let nacks = ClosingNacks()
         await withDiscardingTaskGroup { group in
             for subscription in metadata.subscriptions {
-                group.addTask { await self.poll(subscription, client: client, delivery: delivery) }
+                group.addTask { await self.poll(subscription, client: client, delivery: delivery, nacks: nacks) }
             }
         }
         await client.shutdown()
         logger.info("polling stopped", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
     }
 
-    /// Polls one topic until the stream drains or ends; each batch is delivered (concurrently)
-    /// before the next poll, so at most `consumerBatchSize` messages per topic await daprd.
-    private func poll(_ subscription: Subscription, client: MQHTTPClient, delivery: MessageDelivery) async {
+    /// Polls one topic until the stream drains, ends or daprd starts closing it; each batch is
+    /// delivered (concurrently) before the next poll, so at most `consumerBatchSize` messages per
+    /// topic await daprd.
+    private func poll(_ subscription: Subscription, client: MQHTTPClient, delivery: MessageDelivery, nacks: ClosingNacks) async {
         let initialBackoff: Duration = .milliseconds(200)
         var backoff = initialBackoff
-        while !delivery.draining {
+        while !delivery.draining && !nacks.closing {
             let messages: [MQHTTPReceivedMessage]
             do {
                 messages = try await untilEnded(delivery) {
@@ -63,11 +65,11 @@ final class HTTPInput: InputTransport {
                 backoff = min(backoff * 2, .seconds(10))
                 continue
             }
-            // Taken while draining: left unacknowledged, they come again after their invisibility time.
-            guard !delivery.draining else { return }
+            // Taken while draining or closing: left unacknowledged, they come again after their invisibility time.
+            guard !delivery.draining && !nacks.closing else { return }
             await withDiscardingTaskGroup { group in
                 for message in messages {
-                    group.addTask { await self.deliver(message, subscription: subscription, client: client, delivery: delivery) }
+                    group.addTask { await self.deliver(message, subscription: subscription, client: client, delivery: delivery, nacks: nacks) }
                 }
             }
         }
@@ -87,10 +89,11 @@ final class HTTPInput: InputTransport {
         }
     }
 
-    private func deliver(_ message: MQHTTPReceivedMessage, subscription: Subscription, client: MQHTTPClient, delivery: MessageDelivery) async {
+    private func deliver(_ message: MQHTTPReceivedMessage, subscription: Subscription, client: MQHTTPClient, delivery: MessageDelivery,
+                         nacks: ClosingNacks) async {
         let body = Array(message.body.utf8)
         let deliveryMetadata = message.deliveryMetadata(topic: subscription.topic, subscriptionExpression: subscription.expression,
-                                                        consumerGroup: metadata.consumerGroup)
+                                                        consumerGroup: metadata.consumerGroup, allowList: metadata.propertyAllowList)
         let contentType = deliveryMetadata["content-type"] ?? metadata.contentType ?? ""  // a user property, when set
         let size = RocketMQInputBinding.encodedSizeBound(body: body.count, metadata: deliveryMetadata, contentType: contentType)
         guard size <= RocketMQInputBinding.daprdMaxReceiveMessageSize else {
@@ -103,10 +106,13 @@ final class HTTPInput: InputTransport {
         // Past its next consume time the service hands the message out again: waiting longer
         // for daprd would only make a late ack fail.
         let untilVisible = Duration.milliseconds(message.nextConsumeTime - Int64(Date().timeIntervalSince1970 * 1000))
-        let timeout = max(min(RocketMQInputBinding.consumeTimeout, untilVisible), .seconds(1))
+        let timeout = max(min(metadata.consumeTimeout, untilVisible), .seconds(1))
         switch await delivery.deliver(data: body, metadata: deliveryMetadata, contentType: contentType, timeout: timeout) {
         case .success:
             await acknowledge(message, topic: subscription.topic, client: client)
+        case .failure(let reason) where nacks.isClosingNack(reason):
+            logger.debug("daprd is closing the input binding; the message comes again after its invisibility time", metadata: [
+                "msgId": "\(message.messageID)"])
         case .failure(let reason):
             logger.debug("application failed a message; it comes again after its invisibility time", metadata: [
                 "msgId": "\(message.messageID)", "reason": "\(reason)"])

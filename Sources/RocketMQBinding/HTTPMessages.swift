@@ -3,7 +3,7 @@ import Foundation
 import RocketMQClient
 import RocketMQHTTP
 
-/// Messages in the HTTP access protocol's terms (mq-http.md §4-5): what `create` publishes, and
+/// Messages in the HTTP access protocol's terms (docs/protocol-mq-http.md §4–§5): what `create` publishes, and
 /// what daprd and the `read` operation receive, with the tcp path's metadata keys where they exist.
 extension OutgoingMessage {
     /// The publish body. The protocol carries XML text: a body that is not UTF-8 text, or a
@@ -46,9 +46,9 @@ extension MQHTTPReceivedMessage {
     /// The service counts deliveries from 1; RocketMQ's reconsume count starts at 0.
     var reconsumeTimes: Int { max(consumedTimes - 1, 0) }
 
-    func deliveryMetadata(topic: String, subscriptionExpression: String, consumerGroup: String) -> [String: String] {
+    func deliveryMetadata(topic: String, subscriptionExpression: String, consumerGroup: String, allowList: Set<String>?) -> [String: String] {
         let (user, reserved) = splitProperties
-        var metadata = user  // so traceparent / tracestate reach daprd
+        var metadata = user.allowing(allowList)  // so traceparent / tracestate reach daprd
         let system: [String: String] = [
             "topic": topic, "msgId": messageID, "tags": tag ?? "", "keys": reserved[MQHTTPProperties.keysKey] ?? "",
             "bornTimestamp": "\(publishTime)", "reconsumeTimes": "\(reconsumeTimes)", "consumerGroup": consumerGroup,
@@ -67,7 +67,7 @@ extension MQHTTPReceivedMessage {
         return [
             "topic": topic, "msgId": messageID, "tags": tag ?? "", "keys": reserved[MQHTTPProperties.keysKey] ?? "",
             "bornTimestamp": publishTime, "reconsumeTimes": reconsumeTimes,
-            "properties": user, "body": Base64.encode(Array(body.utf8)), "bodyText": body,
+            "properties": user, "body": Base64.encode(Array(body.utf8)),
         ]
     }
 }

@@ -10,21 +10,30 @@ import RocketMQHTTP
 final class HTTPOutput: OutputTransport {
     private let metadata: BindingMetadata
     private let client: MQHTTPClient
+    private let gate: ConnectionGate
+    private let environment: BindingEnvironment
     private let logger: Logger
 
-    private init(metadata: BindingMetadata, client: MQHTTPClient, logger: Logger) {
+    private init(metadata: BindingMetadata, client: MQHTTPClient, gate: ConnectionGate, environment: BindingEnvironment, logger: Logger) {
         self.metadata = metadata
         self.client = client
+        self.gate = gate
+        self.environment = environment
         self.logger = logger
     }
 
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> HTTPOutput {
-        HTTPOutput(metadata: metadata, client: try await HTTPAccess.startClient(metadata, logger: logger), logger: logger)
+        let (client, gate) = try await HTTPAccess.startClient(metadata, probesInBackground: true, logger: logger)
+        return HTTPOutput(metadata: metadata, client: client, gate: gate, environment: environment, logger: logger)
     }
 
     func invoke(_ request: InvokeRequest) async throws -> InvokeResponse {
+        try gate.requireReady()
         if request.operation == "read" {
-            return try await HTTPRead(request: request, metadata: metadata, client: client, logger: logger).run()
+            // The protocol waits at most 30 s per poll.
+            let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 30_000)
+            try environment.streamingGroups.refuseRead(StreamingGroups.key(metadata, group: options.group), group: options.group)
+            return try await HTTPRead(options: options, metadata: metadata, client: client, logger: logger).run()
         }
         let parsed = try CreateRequest(data: request.data, metadata: request.metadata, component: metadata)
         let now = Date()
@@ -44,10 +53,12 @@ final class HTTPOutput: OutputTransport {
     }
 
     func ping() async throws {
+        try gate.requireReady()
         try await HTTPAccess.probe(client, metadata, logger: logger)
     }
 
     func close() async {
+        gate.close()
         await client.shutdown()
     }
 }
@@ -57,24 +68,22 @@ final class HTTPOutput: OutputTransport {
 /// acknowledged when the read fails, and messages beyond the answer's budget are not either: they
 /// come again after their invisibility time.
 struct HTTPRead {
-    var request: InvokeRequest
+    var options: ReadOptions
     var metadata: BindingMetadata
     var client: MQHTTPClient
     var logger: Logger
 
     func run() async throws -> InvokeResponse {
-        // The protocol waits at most 30 s per poll.
-        let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 30_000)
         let (maxMessages, group) = (options.maxMessages, options.group)
-        var results: [[String: Any]] = []
+        var answer = ReadAnswer()
         var taken: [(topic: String, handle: String)] = []
-        var bodyBytes = 0
-        for subscription in options.subscriptions {
+        var tooLarge: [String] = []
+        polling: for subscription in options.subscriptions {
             var waitSeconds = (options.waitMillis + 999) / 1000  // only the first poll of a topic waits
-            polling: while results.count < maxMessages {
+            while answer.count + tooLarge.count < maxMessages {
                 let batch: [MQHTTPReceivedMessage]
                 do {
-                    batch = try await client.consume(topic: subscription.topic, group: group, count: min(16, maxMessages - results.count),
+                    batch = try await client.consume(topic: subscription.topic, group: group, count: min(16, maxMessages - answer.count - tooLarge.count),
                                                      waitSeconds: waitSeconds, tag: subscription.expression)
                 } catch {
                     throw componentError(error, "reading topic \(subscription.topic) as group \(group)")
@@ -82,19 +91,30 @@ struct HTTPRead {
                 guard !batch.isEmpty else { break }
                 waitSeconds = 0
                 for message in batch {
-                    bodyBytes += message.body.utf8.count
-                    // The first message is always taken, so a large one cannot block reads forever.
-                    if bodyBytes > LitePullRead.bodyBudget, !results.isEmpty { break polling }
-                    results.append(message.readResult(topic: subscription.topic))
-                    taken.append((subscription.topic, message.receiptHandle))
+                    switch try answer.add(message.readResult(topic: subscription.topic), bodyText: message.body) {
+                    case .added:
+                        taken.append((subscription.topic, message.receiptHandle))
+                    case .full:
+                        break polling  // unacknowledged: this one and the rest come again after their invisibility time
+                    case .neverFits:
+                        // Unacknowledged, the service hands it out again and dead-letters it after its
+                        // maximum number of deliveries (the HTTP protocol has no send-back).
+                        logger.error("message too large for a read answer under daprd's 4 MiB limit; left to the service's dead-letter queue",
+                                     metadata: ["msgId": "\(message.messageID)", "topic": "\(subscription.topic)"])
+                        tooLarge.append(message.messageID)
+                    }
                 }
             }
         }
         for topic in Set(taken.map(\.topic)) {
             await acknowledge(taken.filter { $0.topic == topic }.map(\.handle), topic: topic, group: group)
         }
-        let body = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
-        return InvokeResponse(data: [UInt8](body), metadata: ["count": "\(results.count)"], contentType: "application/json")
+        var responseMetadata = ["count": "\(answer.count)"]
+        if !tooLarge.isEmpty {
+            responseMetadata["tooLarge"] = "\(tooLarge.count)"
+            responseMetadata["tooLargeMsgIds"] = tooLarge.joined(separator: ",")
+        }
+        return answer.response(metadata: responseMetadata)
     }
 
     /// Acks in requests of at most 16 handles. A refused ack only means the message comes again.

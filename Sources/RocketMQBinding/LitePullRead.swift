@@ -1,38 +1,75 @@
 import DaprComponents
 import DaprProto
 import Foundation
+import Logging
 import NIOCore
 import RocketMQClient
 
-/// The `read` operation (component.md §3): pull on demand from the committed offsets, commit past
-/// what is returned (at-most-once for this operation), return the messages as JSON.
+/// The `read` operation (docs/component-spec.md §3): pull on demand from the committed offsets,
+/// return the messages as JSON within daprd's receive limit, and commit past exactly what the
+/// answer carries (at-most-once for this operation). A message too large for any answer goes to
+/// the group's dead-letter queue, is logged and is reported in the answer's metadata: it is never
+/// silently skipped.
 struct LitePullRead {
-    /// daprd receives the answer with grpc-go's default 4 MiB limit. Each body appears in the JSON
-    /// as base64 (4/3) and, when it is text, once more as text: 2.4 times its size at most, so
-    /// 1.6 MiB of bodies keeps the answer under 4 MiB. What is not taken stays uncommitted for
-    /// the next read (a single larger message is still returned, so reads never get stuck).
-    static let bodyBudget = 1_600 * 1024
+    /// Bodies pulled per read at most: base64 makes a body 4/3 larger, so more than 3 MiB of bodies
+    /// can never fit in a 4 MiB answer. What is not taken stays uncommitted for the next read (a
+    /// single larger message is still taken, so reads never get stuck).
+    static let bodyBudget = 3 * 1024 * 1024
 
-    var request: InvokeRequest
-    var metadata: BindingMetadata
+    var options: ReadOptions
     var consumer: LitePullConsumer
+    var logger: Logger
 
     func run() async throws -> InvokeResponse {
-        let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 60_000)
-        let messages: [ConsumedMessage]
+        let context = "reading \(options.subscriptions.map(\.topic).joined(separator: ",")) as group \(options.group)"
+        let pulled: LitePullConsumer.Pulled
         do {
-            messages = try await consumer.pull(options.subscriptions, maxMessages: options.maxMessages, wait: .milliseconds(Int64(options.waitMillis)),
-                                               group: options.group, maxBodyBytes: Self.bodyBudget)
+            pulled = try await consumer.pullUncommitted(
+                options.subscriptions, maxMessages: options.maxMessages, wait: .milliseconds(Int64(options.waitMillis)),
+                group: options.group, maxBodyBytes: Self.bodyBudget)
         } catch {
-            throw componentError(error, "reading \(options.subscriptions.map(\.topic).joined(separator: ",")) as group \(options.group)")
+            throw componentError(error, context)
         }
-        let body = try JSONSerialization.data(withJSONObject: messages.map { $0.readResult() }, options: [.sortedKeys])
-        return InvokeResponse(data: [UInt8](body), metadata: ["count": "\(messages.count)"], contentType: "application/json")
+
+        var answer = ReadAnswer()
+        var accepted = Array(repeating: false, count: pulled.messages.count)
+        var deadLettered: [String] = []
+        placing: for (index, message) in pulled.messages.enumerated() {
+            switch try answer.add(message.readResult(), bodyText: String(validating: message.body, as: UTF8.self)) {
+            case .added:
+                accepted[index] = true
+            case .full:
+                break placing  // this one and the rest come again on the next read
+            case .neverFits:
+                do {
+                    try await consumer.deadLetter(pulled, index: index)
+                } catch {
+                    // Not committed either: it comes again, and so does this error, until the DLQ takes it.
+                    throw componentError(error, "moving message \(message.messageID) (too large for a read answer) to %DLQ%\(options.group)")
+                }
+                logger.error("message too large for a read answer under daprd's 4 MiB limit; moved to the dead-letter queue", metadata: [
+                    "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(message.body.count)",
+                    "dlq": "%DLQ%\(options.group)"])
+                accepted[index] = true
+                deadLettered.append(message.messageID)
+            }
+        }
+        do {
+            try await consumer.commit(pulled, accepted: accepted)
+        } catch {
+            throw componentError(error, "committing the offsets of a read of group \(options.group)")
+        }
+        var responseMetadata = ["count": "\(answer.count)"]
+        if !deadLettered.isEmpty {
+            responseMetadata["deadLettered"] = "\(deadLettered.count)"
+            responseMetadata["deadLetteredMsgIds"] = deadLettered.joined(separator: ",")
+        }
+        return answer.response(metadata: responseMetadata)
     }
 }
 
-/// The request metadata of a `read` (component.md §3), whatever the protocol: `topics` (default
-/// the component's), `maxMessages` (1–1024, default 32), `waitMs`, `consumerGroup`.
+/// The request metadata of a `read` (docs/component-spec.md §3), whatever the protocol: `topics`
+/// (default the component's), `maxMessages` (1–1024, default 32), `waitMs`, `consumerGroup`.
 struct ReadOptions {
     var subscriptions: [Subscription]
     var maxMessages: Int

@@ -1,13 +1,13 @@
 import Foundation
 import RocketMQClient
 
-/// The metadata daprd receives with each delivered message (component.md §4), and the JSON
-/// object the `read` operation returns per message (§3).
+/// The metadata daprd receives with each delivered message (docs/component-spec.md §4), and the JSON
+/// object the `read` operation returns per message (docs/component-spec.md §3).
 extension ConsumedMessage {
-    func deliveryMetadata() -> [String: String] {
+    func deliveryMetadata(allowList: Set<String>? = nil) -> [String: String] {
         // Filled in place (this runs for every delivered message): user properties first, so
         // traceparent / tracestate reach daprd, then the system keys, which win.
-        var metadata = userProperties(minimumCapacity: properties.count + 15)
+        var metadata = userProperties(minimumCapacity: properties.count + 15).allowing(allowList)
         metadata["topic"] = topic
         metadata["msgId"] = messageID
         metadata["tags"] = tags ?? ""
@@ -27,15 +27,14 @@ extension ConsumedMessage {
         return metadata
     }
 
+    /// The message's object in a `read` answer, without `bodyText` (`ReadAnswer` adds it where it fits).
     func readResult() -> [String: Any] {
-        var object: [String: Any] = [
+        [
             "topic": topic, "msgId": messageID, "tags": tags ?? "", "keys": keys.joined(separator: " "),
             "queueId": Int(queueId), "queueOffset": queueOffset, "brokerName": brokerName,
             "bornTimestamp": bornTimestamp, "storeTimestamp": storeTimestamp, "reconsumeTimes": Int(reconsumeTimes),
             "properties": userProperties, "body": Base64.encode(body),
         ]
-        if let text = String(validating: body, as: UTF8.self) { object["bodyText"] = text }
-        return object
     }
 }
 

@@ -12,7 +12,7 @@ import RocketMQClient
 /// (then the DLQ after `maxReconsumeTimes`); a message still unacked when the stream ends is not
 /// committed and comes again on the next stream.
 final class RemotingInput: InputTransport {
-    private let metadata: BindingMetadata
+    let metadata: BindingMetadata
     private let environment: BindingEnvironment
     private let logger: Logger
 
@@ -22,8 +22,12 @@ final class RemotingInput: InputTransport {
         self.logger = logger
     }
 
+    /// Init: proves the name servers answer, within Init's budget. When they cannot be reached
+    /// yet, Init still succeeds: the Read stream's consumer keeps trying until they can.
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> RemotingInput {
-        try await environment.probeNameServers(metadata, logger: logger)
+        try await ConnectionGate(metadata.nameServerDescription, logger: logger, probesInBackground: false) {
+            try await environment.probeNameServers(metadata, logger: logger)
+        }.start()
         return RemotingInput(metadata: metadata, environment: environment, logger: logger)
     }
 
@@ -45,19 +49,20 @@ final class RemotingInput: InputTransport {
         }
         // Each message is sent without waiting and acked to the consumer from its answer's
         // callback: no task per message, and the consumer hands out the next one at once.
+        let nacks = ClosingNacks()
         for await message in consumer.messages {
-            // While the server drains for shutdown nothing new goes out; what is skipped
-            // stays unacknowledged, so it is not committed and comes again later.
-            guard !delivery.draining else { continue }
-            deliver(message, through: delivery, consumer: consumer)
+            // While the server drains for shutdown, or daprd closes the binding, nothing new goes
+            // out; what is skipped stays unacknowledged, so it is not committed and comes again.
+            guard !delivery.draining && !nacks.closing else { continue }
+            deliver(message, through: delivery, consumer: consumer, nacks: nacks)
         }
         await stopConsumer()
         logger.info("consumer left the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
     }
 
-    private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer) {
+    private func deliver(_ message: ConsumedMessage, through delivery: MessageDelivery, consumer: PushConsumer, nacks: ClosingNacks) {
         let contentType = message.properties["content-type"] ?? metadata.contentType ?? ""
-        let deliveryMetadata = message.deliveryMetadata()
+        let deliveryMetadata = message.deliveryMetadata(allowList: metadata.propertyAllowList)
         let size = RocketMQInputBinding.encodedSizeBound(body: message.body.count, metadata: deliveryMetadata, contentType: contentType)
         guard size <= RocketMQInputBinding.daprdMaxReceiveMessageSize else {
             // Delivering it would break daprd's stream for every later message; it goes back to
@@ -68,10 +73,14 @@ final class RemotingInput: InputTransport {
             return
         }
         delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
-                         timeout: RocketMQInputBinding.consumeTimeout) { [logger] outcome in
+                         timeout: metadata.consumeTimeout) { [logger] outcome in
             switch outcome {
             case .success:
                 consumer.ack(message.handle, success: true)
+            case .failure(let reason) where nacks.isClosingNack(reason):
+                // Not the application's failure: left unacknowledged, so it is neither sent back
+                // nor committed, and comes again on the next stream with its reconsume count as it was.
+                logger.debug("daprd is closing the input binding; the message stays for the next stream", metadata: ["msgId": "\(message.messageID)"])
             case .failure(let reason):
                 logger.debug("application failed a message; it goes back for redelivery", metadata: ["msgId": "\(message.messageID)", "reason": "\(reason)"])
                 consumer.ack(message.handle, success: false)

@@ -2,6 +2,7 @@ import DaprComponents
 import DaprProto
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import RocketMQClient
 
 /// The output side over the remoting protocol (`accessProto: tcp`): a producer for `create` and
@@ -14,36 +15,52 @@ final class RemotingOutput: OutputTransport {
     private let logger: Logger
     /// `read` operations of this instance share committed offsets, so they run one at a time.
     private let reads = AsyncMutex()
+    /// Init's bounded wait for the name servers, and the background connection after it.
+    private let gate: ConnectionGate
 
-    private init(metadata: BindingMetadata, producer: Producer, reader: LitePullConsumer, environment: BindingEnvironment, logger: Logger) {
+    private init(metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) {
+        let loop = environment.outputEventLoop
+        let producer = Producer(configuration: metadata.producerConfiguration(), eventLoopGroup: loop, logger: logger)
+        let reader = LitePullConsumer(client: metadata.clientConfiguration(), group: metadata.consumerGroup,
+                                      consumeFromWhere: metadata.consumeFromWhere, eventLoopGroup: loop, logger: logger)
+        // The clients start once (with a nameServerDomain, start fetches the name server list);
+        // every probe then asks the name servers for the component's topics.
+        let started = AsyncMutex()
+        let isStarted = NIOLockedValueBox(false)
         self.metadata = metadata
         self.producer = producer
         self.reader = reader
         self.environment = environment
         self.logger = logger
+        gate = ConnectionGate(metadata.nameServerDescription, logger: logger) {
+            try await started.withLock {
+                guard !isStarted.withLockedValue({ $0 }) else { return }
+                try await producer.start()
+                try await reader.start()
+                isStarted.withLockedValue { $0 = true }
+            }
+            try await environment.verifyRoutes(metadata, with: producer, logger: logger)
+        }
     }
 
     static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> RemotingOutput {
-        let loop = environment.outputEventLoop
-        let producer = Producer(configuration: metadata.producerConfiguration(), eventLoopGroup: loop, logger: logger)
-        let reader = LitePullConsumer(client: metadata.clientConfiguration(), group: metadata.consumerGroup,
-                                      consumeFromWhere: metadata.consumeFromWhere, eventLoopGroup: loop, logger: logger)
+        let output = RemotingOutput(metadata: metadata, environment: environment, logger: logger)
         do {
-            try await producer.start()
-            try await reader.start()
-            try await environment.verifyRoutes(metadata, with: producer, logger: logger)
+            try await output.gate.start()
         } catch {
-            await producer.shutdown()
-            await reader.shutdown()
-            throw componentError(error, "initialising the producer (name servers \(metadata.nameServers.joined(separator: ",")))")
+            await output.close()
+            throw error
         }
-        return RemotingOutput(metadata: metadata, producer: producer, reader: reader, environment: environment, logger: logger)
+        return output
     }
 
     func invoke(_ request: InvokeRequest) async throws -> InvokeResponse {
+        try gate.requireReady()
         if request.operation == "read" {
+            let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 60_000)
+            try environment.streamingGroups.refuseRead(StreamingGroups.key(metadata, group: options.group), group: options.group)
             return try await reads.withLock {
-                try await LitePullRead(request: request, metadata: metadata, consumer: reader).run()
+                try await LitePullRead(options: options, consumer: reader, logger: logger).run()
             }
         }
         let parsed = try CreateRequest(data: request.data, metadata: request.metadata, component: metadata)
@@ -71,10 +88,12 @@ final class RemotingOutput: OutputTransport {
     }
 
     func ping() async throws {
+        try gate.requireReady()
         try await environment.verifyRoutes(metadata, with: producer, logger: logger)
     }
 
     func close() async {
+        gate.close()
         await producer.shutdown()
         await reader.shutdown()
     }

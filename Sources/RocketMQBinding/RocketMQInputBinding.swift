@@ -1,8 +1,10 @@
 import DaprComponents
 import Logging
+import NIOConcurrencyHelpers
 
 /// What serves an initialised input instance: `read` runs for the life of one Read stream.
 protocol InputTransport: Sendable {
+    var metadata: BindingMetadata { get }
     func read(_ delivery: MessageDelivery) async throws
     func ping() async throws
     func close() async
@@ -15,8 +17,6 @@ protocol InputTransport: Sendable {
 /// service only when daprd acked it successfully; an error ack, no ack within the consume timeout
 /// or the stream's end leaves it to come again.
 public final class RocketMQInputBinding: InputBindingComponent, Sendable {
-    /// How long daprd may take to ack one message before it counts as failed.
-    static let consumeTimeout: Duration = .seconds(15 * 60)
     /// daprd's gRPC client keeps grpc-go's default receive limit (4 MiB) and stops reading the
     /// whole stream when one message exceeds it, so no ReadResponse may be larger.
     static let daprdMaxReceiveMessageSize = 4 * 1024 * 1024
@@ -46,12 +46,15 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
         guard let current = transport.current else {
             throw ComponentError.failedPrecondition("input binding instance \(instance) is not initialised: call Init first")
         }
-        try await current.read(delivery)
+        let group = current.metadata.consumerGroup
+        try await environment.streamingGroups.streaming(StreamingGroups.key(current.metadata, group: group), instance: instance) {
+            try await current.read(delivery)
+        }
     }
 
     public func ping() async throws {
         guard let current = transport.current else {
-            throw ComponentError.unavailable("input binding instance \(instance) is not initialised")
+            throw ComponentError.failedPrecondition("input binding instance \(instance) is not initialised: call Init first")
         }
         try await current.ping()
     }
@@ -65,6 +68,27 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
     static func encodedSizeBound(body: Int, metadata: [String: String], contentType: String) -> Int {
         let entries = metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 3 * 11 }
         return body + 11 + entries + contentType.utf8.count + 11 + 36 + 11
+    }
+}
+
+/// daprd's closing nacks on one Read stream. While daprd stops, and when it hot-reloads a
+/// component file, it answers every delivery with the error `input binding is closed`
+/// (docs/daprd.md §F). The application did not fail such a message: it must come again on the next
+/// stream as it was, without a send-back and without counting a reconsume (which would walk it
+/// toward the dead-letter queue at every restart). daprd is about to end the stream, so after the
+/// first closing nack nothing more is delivered on it.
+final class ClosingNacks: Sendable {
+    static let message = "input binding is closed"
+    private let seen = NIOLockedValueBox(false)
+
+    /// True once daprd sent a closing nack on this stream.
+    var closing: Bool { seen.withLockedValue { $0 } }
+
+    /// Whether `reason` (an error ack's message) is daprd's closing nack; remembers it if so.
+    func isClosingNack(_ reason: String) -> Bool {
+        guard reason.lowercased().contains(Self.message) else { return false }
+        seen.withLockedValue { $0 = true }
+        return true
     }
 }
 

@@ -48,7 +48,7 @@ public final class RocketMQOutputBinding: OutputBindingComponent, Sendable {
 
     public func ping() async throws {
         guard let current = transport.current else {
-            throw ComponentError.unavailable("output binding instance \(instance) is not initialised")
+            throw ComponentError.failedPrecondition("output binding instance \(instance) is not initialised: call Init first")
         }
         try await current.ping()
     }

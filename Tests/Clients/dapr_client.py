@@ -192,7 +192,9 @@ def open_read_and_wait(channel, instance):
 
 def main():
     socket_path, scenario, *args = sys.argv[1:]
-    with grpc.insecure_channel("unix://" + socket_path) as channel:
+    # daprd's receive limit: grpc-go's default, which daprd does not change (docs/daprd.md §F).
+    options = [("grpc.max_receive_message_length", 4 * 1024 * 1024)]
+    with grpc.insecure_channel("unix://" + socket_path, options=options) as channel:
         if scenario == "daprd-sequence":
             daprd_sequence(channel, args[0] if args[0] != "-" else None, int(args[1]))
         elif scenario == "concurrent-unary":

@@ -4,6 +4,7 @@
 Usage: rocketmq_scenarios.py SOCKET_PATH SCENARIO JSON_ARGS
 Each scenario prints one JSON line (its result) as its last line.
 """
+import base64
 import json
 import random
 import sys
@@ -17,11 +18,33 @@ from dapr_client import reflect, PKG
 OUT = "/" + PKG + ".OutputBinding/"
 INP = "/" + PKG + ".InputBinding/"
 
+# daprd reads every answer with grpc-go's default receive limit and sets no size option on
+# pluggable components (docs/daprd.md §F); the channel here has the same limit.
+DAPRD_MAX_RECEIVE = 4 * 1024 * 1024
+
+# What daprd adds to an Invoke's request metadata besides the application's own keys: its gRPC
+# API forwards every header of the application's call (":authority" as "dapr-authority"), its
+# HTTP API adds the trace context of its span (tracestate may be empty).
+DAPRD_FORWARDED = {
+    "grpc": {"dapr-authority": "localhost:50001", "user-agent": "grpc-go/1.71.1", "content-type": "application/grpc",
+             "grpc-accept-encoding": "identity,deflate,gzip", "authorization": "Bearer app-credential",
+             "dapr-api-token": "api-credential", "x-forwarded-for": "10.1.2.3", "x-forwarded-proto": "http"},
+    "http": {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate": ""},
+}
+CLOSING_NACK = "input binding is closed"
+
 
 class Component:
-    def __init__(self, channel, cls, instance):
-        self.channel, self.cls, self.instance = channel, cls, instance
+    """One component instance driven as daprd drives it: `api` says which of daprd's APIs the
+    application called, and so which forwarded keys every Invoke carries."""
+    def __init__(self, channel, cls, instance, api="grpc"):
+        self.channel, self.cls, self.instance, self.api = channel, cls, instance, api
         self.md = [("x-component-instance", instance)]
+
+    def forwarded(self, metadata):
+        merged = dict(DAPRD_FORWARDED[self.api])
+        merged.update(metadata or {})
+        return merged
 
     def unary(self, path, request, response_type, timeout=60):
         call = self.channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(),
@@ -34,14 +57,14 @@ class Component:
         path = (OUT if direction == "output" else INP) + "Init"
         self.unary(path, request, name.replace("Request", "Response"))
 
-    def invoke(self, operation, data=b"", metadata=None):
-        request = self.cls("InvokeRequest")(operation=operation, data=data, metadata=metadata or {})
-        return self.unary(OUT + "Invoke", request, "InvokeResponse")
+    def invoke(self, operation, data=b"", metadata=None, timeout=60):
+        request = self.cls("InvokeRequest")(operation=operation, data=data, metadata=self.forwarded(metadata))
+        return self.unary(OUT + "Invoke", request, "InvokeResponse", timeout=timeout)
 
     def invoke_future(self, operation, data=b"", metadata=None):
         call = self.channel.unary_unary(OUT + "Invoke", request_serializer=lambda m: m.SerializeToString(),
                                         response_deserializer=self.cls("InvokeResponse").FromString)
-        return call.future(self.cls("InvokeRequest")(operation=operation, data=data, metadata=metadata or {}),
+        return call.future(self.cls("InvokeRequest")(operation=operation, data=data, metadata=self.forwarded(metadata)),
                            metadata=self.md, timeout=120)
 
 
@@ -71,6 +94,13 @@ class ReadStream:
         with self.cond:
             self.queue.append(request)
             self.cond.notify()
+
+    def close_as_daprd(self, delivered):
+        """What daprd does when it stops or reloads the component: every delivery still waiting
+        is answered with the closing nack, then the stream ends."""
+        for message in delivered:
+            self.ack(message.message_id, CLOSING_NACK)
+        self.finish()
 
     def finish(self):
         """Half-close after the queued acks and wait for the server to end the stream, so every
@@ -163,7 +193,7 @@ def scenario_fail_always(channel, cls, args):
 
 def scenario_overrides(channel, cls, args):
     """Per-request overrides, read back with the read operation."""
-    c = Component(channel, cls, args["instance"])
+    c = Component(channel, cls, args["instance"], args.get("api", "grpc"))
     c.init("output", args["properties"])
     results = []
     for metadata in args["creates"]:
@@ -473,10 +503,101 @@ def scenario_http_roundtrip(channel, cls, args):
                       "again": again.data.decode(), "again_metadata": dict(again.metadata), "last": last.data.decode()}))
 
 
+def scenario_closing_nacks(channel, cls, args):
+    """daprd stopping: of `count` delivered messages the first `acked` are acked (in reverse
+    order, from several threads), the rest get daprd's closing nack and the stream ends. A new
+    stream must bring exactly the nacked ones again."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    publish_all(c, args["count"], "n")
+    stream = ReadStream(c)
+    delivered = [next(stream.responses) for _ in range(args["count"])]
+    acked, nacked = delivered[:args["acked"]], delivered[args["acked"]:]
+    threads = [threading.Thread(target=stream.ack, args=(m.message_id,)) for m in reversed(acked)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    stream.close_as_daprd(nacked)
+    again_stream = ReadStream(c)
+    again = [next(again_stream.responses) for _ in range(len(nacked))]
+    for message in again:
+        again_stream.ack(message.message_id)
+    again_stream.finish()
+    print(json.dumps({"acked": sorted(m.data.decode() for m in acked), "nacked": sorted(m.data.decode() for m in nacked),
+                      "again": sorted(m.data.decode() for m in again),
+                      "again_reconsume_times": sorted({m.metadata["reconsumeTimes"] for m in again})}))
+
+
+def scenario_init_budget(channel, cls, args):
+    """Init of both directions against name servers that may not answer, timed; then a create.
+    With "wait_for_input", the create is retried (bounded) after the test closes our input, and
+    a Read stream must then deliver what was created."""
+    c = Component(channel, cls, args["instance"])
+    timings, statuses = {}, {}
+    for direction in ("output", "input"):
+        started = time.monotonic()
+        statuses[direction] = status_of(lambda: c.init(direction, args["properties"]))
+        timings[direction] = time.monotonic() - started
+    started = time.monotonic()
+    statuses["create"] = status_of(lambda: c.invoke("create", b"first", timeout=10))
+    timings["create"] = time.monotonic() - started
+    print(json.dumps({"timings": timings, "statuses": statuses}), flush=True)
+    if not args.get("wait_for_input"):
+        return
+    sys.stdin.read()
+    deadline = time.monotonic() + 30
+    while True:
+        status = status_of(lambda: c.invoke("create", b"after", timeout=10))
+        if status[0] == "OK" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)  # polling a condition with a deadline, not synchronising on time
+    stream = ReadStream(c)
+    message = next(stream.responses)
+    stream.ack(message.message_id)
+    stream.finish()
+    print(json.dumps({"after": status, "delivered": message.data.decode()}))
+
+
+def scenario_read_beside_stream(channel, cls, args):
+    """A read on the group of an open Read stream, then on another group, then after the stream."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    c.invoke("create", b"streamed")
+    stream = ReadStream(c)
+    first = next(stream.responses)
+    stream.ack(first.message_id)
+    same = status_of(lambda: c.invoke("read"))
+    other = status_of(lambda: c.invoke("read", metadata={"consumerGroup": "another-group"}))
+    stream.finish()
+    after = status_of(lambda: c.invoke("read"))
+    print(json.dumps({"same": same, "other": other, "after": after}))
+
+
+def scenario_large_reads(channel, cls, args):
+    """Creates messages of the given sizes, then reads one message at a time until a read
+    returns nothing, under daprd's receive limit; reports what each read returned."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    for index, size in enumerate(args["sizes"]):
+        c.invoke("create", bytes([ord("a") + index]) * size)
+    reads = []
+    for _ in range(len(args["sizes"]) + 2):
+        answer = c.invoke("read", metadata={"maxMessages": str(args.get("max_messages", 1))})
+        messages = json.loads(answer.data)
+        reads.append({"metadata": dict(answer.metadata), "encoded": answer.ByteSize(),
+                      "messages": [{"size": len(base64.b64decode(m["body"])), "first": base64.b64decode(m["body"])[:1].decode(),
+                                    "has_text": "bodyText" in m, "msgId": m["msgId"]} for m in messages]})
+        if not messages and not answer.metadata.get("deadLettered"):
+            break
+    print(json.dumps({"reads": reads}))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)
-    with grpc.insecure_channel("unix://" + socket_path) as channel:
+    options = [("grpc.max_receive_message_length", DAPRD_MAX_RECEIVE)]
+    with grpc.insecure_channel("unix://" + socket_path, options=options) as channel:
         _, cls = reflect(channel)
         globals()["scenario_" + scenario.replace("-", "_")](channel, cls, args)
 
