@@ -101,9 +101,27 @@ public final class Producer: Sendable {
         pool.shutdown()
     }
 
-    /// Whether the name servers can be reached (for health checks): fetches a route of `topic`.
+    /// Whether this producer can send to `topic` (Init's probe and health checks): fetches the
+    /// topic's route, then sends its heartbeat to the topic's master brokers, as the Java producer
+    /// does to every broker when it starts. The heartbeat carries the request signature, so a
+    /// broker with ACL refuses wrong credentials here, before any message is sent.
+    /// A topic without a route is `topicNotFound` after the heartbeat has gone to the brokers that
+    /// would create it on first send (those of the TBW102 template route).
     public func checkTopic(_ topic: String) async throws {
-        _ = try await nameServer.route(for: namespace.wrap(topic))
+        let route: TopicRoute
+        var missing: RocketMQError?
+        do {
+            route = try await nameServer.route(for: namespace.wrap(topic))
+        } catch let error as RocketMQError {
+            guard case .topicNotFound = error, let template = try? await nameServer.route(for: "TBW102") else { throw error }
+            route = template
+            missing = error
+        }
+        for address in route.masterAddresses.sorted() {
+            try await broker.heartbeat(heartbeatData, address: address)
+            state.withLockedValue { _ = $0.brokers.insert(address) }
+        }
+        if let missing { throw missing }
     }
 
     /// Sends one message and waits until the broker stored it. Retries up to `retries` times on

@@ -199,7 +199,7 @@ final class FaultTests: XCTestCase {
         let outcome = try result("statuses", ["instance": "secret", "calls": [
             ["output", secret], ["create", [:]], ["input", secret], ["output", wrong], ["create", [:]],
         ]])
-        XCTAssertEqual((outcome["statuses"] as? [[String]])?.map { $0[0] }, ["OK", "OK", "OK", "OK", "PERMISSION_DENIED"])
+        XCTAssertEqual((outcome["statuses"] as? [[String]])?.map { $0[0] }, ["OK", "OK", "OK", "PERMISSION_DENIED", "FAILED_PRECONDITION"])
         component.signal(SIGTERM)
         XCTAssertTrue(component.waitForExit(timeout: 30))
         let logs = component.standardError + component.standardOutput
