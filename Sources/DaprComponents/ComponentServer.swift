@@ -24,9 +24,13 @@ public final class ComponentServer: @unchecked Sendable {
         public var shutdownGracePeriod: Duration = .seconds(10)
         /// The executor unary handlers prefer (`Server.Configuration`); nil: the global executor.
         public var unaryHandlerExecutor: (any TaskExecutor)?
+        /// Where the instances daprd initialised are recorded, so that a restarted component can
+        /// tell a call for an instance of an earlier process (`InstanceJournal`); nil: not kept.
+        public var instanceJournalPath: String?
 
         public init(socket: ComponentSocket) {
             self.socket = socket
+            instanceJournalPath = socket.instanceJournalPath
         }
     }
 
@@ -37,6 +41,7 @@ public final class ComponentServer: @unchecked Sendable {
     private let inputs = InstanceRegistry<InputBindingComponent>()
     private let outputs = InstanceRegistry<OutputBindingComponent>()
     private let readSessions = InstanceRegistry<MessageDelivery>()
+    private let journal: InstanceJournalFile
     private let descriptors = FileDescriptorIndex.embedded
 
     public init(configuration: Configuration, factory: BindingFactory, logger: Logger) {
@@ -47,11 +52,13 @@ public final class ComponentServer: @unchecked Sendable {
         serverConfiguration.maxReceiveMessageLength = configuration.maxReceiveMessageLength
         serverConfiguration.unaryHandlerExecutor = configuration.unaryHandlerExecutor
         server = Server(configuration: serverConfiguration, logger: logger)
+        journal = InstanceJournalFile(path: configuration.instanceJournalPath, logger: logger)
     }
 
-    /// Prepares the socket, registers every method and starts serving.
+    /// Prepares the socket, reads the instance journal, registers every method and starts serving.
     public func start() throws {
         try configuration.socket.prepare()
+        journal.load()
         try registerBindingMethods()
         for service in Self.reflectionServices {
             try server.register("/\(service)/ServerReflectionInfo", .bidirectionalStreaming { [self] call in
@@ -61,7 +68,8 @@ public final class ComponentServer: @unchecked Sendable {
         try configuration.socket.prepareStaging()
         try server.start(listeningOn: "unix:" + configuration.socket.stagingPath)
         try configuration.socket.publishStaged()
-        logger.info("serving Dapr bindings", metadata: ["socket": "\(configuration.socket.path)"])
+        let socket = configuration.socket
+        logger.info("serving Dapr bindings as component type bindings.\(socket.name) (InputBinding, OutputBinding) on \(socket.path)")
     }
 
     /// Graceful stop: refuse new calls, let Read streams drain their acks (bounded), end them,
@@ -118,29 +126,31 @@ public final class ComponentServer: @unchecked Sendable {
         let input = "/\(Self.inputService)/", output = "/\(Self.outputService)/"
 
         try unary(output + "Init", BindingInitRequest.self) { [self] instance, request in
-            try await initialize(factory.makeOutputBinding(instance: instance), in: outputs, instance: instance, metadata: request.properties) { $0 }
+            try await initialize(factory.makeOutputBinding(instance: instance), in: outputs, instance: instance, direction: .output,
+                                 metadata: request.properties) { $0 }
             return EmptyMessage()
         }
         try unary(output + "ListOperations", EmptyMessage.self) { [self] instance, _ in
-            guard let component = outputs[instance] else { throw notInitialised(instance, "OutputBinding") }
+            guard let component = outputs[instance] else { throw notInitialised(instance, .output) }
             return ListOperationsResponse(operations: component.operations)
         }
         try unary(output + "Invoke", InvokeRequest.self) { [self] instance, request in
-            guard let component = outputs[instance] else { throw notInitialised(instance, "OutputBinding") }
+            guard let component = outputs[instance] else { throw notInitialised(instance, .output) }
             return try await component.invoke(request)
         }
         try unary(output + "Ping", EmptyMessage.self) { [self] instance, _ in
-            guard let component = outputs[instance] else { throw ComponentError.unavailable("output binding instance \(instance) is not initialised") }
+            guard let component = outputs[instance] else { throw notInitialised(instance, .output) }
             try await component.ping()
             return EmptyMessage()
         }
         try unary(input + "Init", BindingInitRequest.self) { [self] instance, request in
             readSessions.replace(instance, with: nil)?.end()
-            try await initialize(factory.makeInputBinding(instance: instance), in: inputs, instance: instance, metadata: request.properties) { $0 }
+            try await initialize(factory.makeInputBinding(instance: instance), in: inputs, instance: instance, direction: .input,
+                                 metadata: request.properties) { $0 }
             return EmptyMessage()
         }
         try unary(input + "Ping", EmptyMessage.self) { [self] instance, _ in
-            guard let component = inputs[instance] else { throw ComponentError.unavailable("input binding instance \(instance) is not initialised") }
+            guard let component = inputs[instance] else { throw notInitialised(instance, .input) }
             try await component.ping()
             return EmptyMessage()
         }
@@ -153,8 +163,10 @@ public final class ComponentServer: @unchecked Sendable {
         })
     }
 
-    private func notInitialised(_ instance: String, _ service: String) -> ComponentError {
-        .failedPrecondition("\(service) instance \(instance) is not initialised: call Init first")
+    /// A call for an instance this process has not initialised: FAILED_PRECONDITION, saying
+    /// "restart daprd" when the journal shows daprd initialised it for an earlier process.
+    private func notInitialised(_ instance: String, _ direction: BindingDirection) -> ComponentError {
+        journal.notInitialisedError(instance, direction)
     }
 
     /// Replaces the instance only once the new one initialised; the old one is closed first so
@@ -162,8 +174,8 @@ public final class ComponentServer: @unchecked Sendable {
     /// `lifecycle` views a direction's component as a `BindingComponent` (the registries hold
     /// existentials, which a generic constraint cannot take).
     private func initialize<Component>(
-        _ component: Component, in registry: InstanceRegistry<Component>, instance: String, metadata: [String: String],
-        lifecycle: (Component) -> any BindingComponent
+        _ component: Component, in registry: InstanceRegistry<Component>, instance: String, direction: BindingDirection,
+        metadata: [String: String], lifecycle: (Component) -> any BindingComponent
     ) async throws {
         if let old = registry.replace(instance, with: nil) {
             logger.info("re-initialising instance", metadata: ["instance": "\(instance)"])
@@ -172,17 +184,19 @@ public final class ComponentServer: @unchecked Sendable {
         do {
             try await lifecycle(component).initialize(metadata: metadata)
         } catch {
+            journal.initialisationFailed(instance, direction)
             await lifecycle(component).close()
             throw error
         }
         if let raced = registry.replace(instance, with: component) { await lifecycle(raced).close() }
+        journal.initialised(instance, direction)
         logger.info("instance initialised", metadata: ["instance": "\(instance)", "type": "\(type(of: component))"])
     }
 
     /// One `InputBinding/Read` stream: the component delivers, daprd acks (in any order).
     private func serveRead(_ call: ServerCall) async throws {
         let instance = instanceName(call)
-        guard let component = inputs[instance] else { throw notInitialised(instance, "InputBinding") }
+        guard let component = inputs[instance] else { throw notInitialised(instance, .input) }
         let delivery = MessageDelivery(send: { call.send($0.encoded(), completion: $1) })
         if let previous = readSessions.replace(instance, with: delivery) {
             logger.info("a new Read stream replaces the running one", metadata: ["instance": "\(instance)"])

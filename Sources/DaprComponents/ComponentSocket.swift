@@ -25,6 +25,31 @@ public struct ComponentSocket: Sendable, Equatable {
         path = (folder as NSString).appendingPathComponent(name + ".sock")
     }
 
+    /// The folder daprd scans.
+    public var folder: String { (path as NSString).deletingLastPathComponent }
+
+    /// The socket's name: its file name without `.sock`. daprd names the component type
+    /// `bindings.<name>` after it.
+    public var name: String {
+        let file = (path as NSString).lastPathComponent
+        return file.hasSuffix(".sock") ? String(file.dropLast(".sock".count)) : file
+    }
+
+    /// What is wrong with `name` as a socket name (a file name in the folder), or nil.
+    public static func problem(withName name: String) -> String? {
+        if name.isEmpty { return "a socket name must not be empty" }
+        if name.contains("/") { return "a socket name is a file name, without /" }
+        if name == "." || name == ".." { return "a socket name must not be . or .." }
+        return nil
+    }
+
+    /// Where the instance journal lives (`InstanceJournal`): a sub-folder of the socket folder,
+    /// because daprd's scan of the folder warns about files that are not sockets but skips
+    /// sub-folders silently.
+    public var instanceJournalPath: String {
+        "\(folder)/.dapr-rocketmq/\(name).instances"
+    }
+
     public enum SocketError: Error, Equatable, CustomStringConvertible {
         case inUse(String)
         case notASocket(String)

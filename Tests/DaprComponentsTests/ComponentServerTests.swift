@@ -85,8 +85,67 @@ final class ComponentServerTests: XCTestCase {
         let badInit = try grpcurl(["-d", #"{"metadata":{"properties":{"fail":"yes"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
         XCTAssertTrue(badInit.errors.contains("InvalidArgument") && badInit.errors.contains("field fail"), badInit.errors)
 
-        let pingBeforeInit = try grpcurl(["-H", "x-component-instance: nobody"], "dapr.proto.components.v1.InputBinding/Ping")
-        XCTAssertTrue(pingBeforeInit.errors.contains("Unavailable"), pingBeforeInit.errors)
+    }
+
+    func testPingBeforeInitIsAFailedPreconditionOnBothServices() throws {
+        for service in ["InputBinding", "OutputBinding"] {
+            let ping = try grpcurl(["-H", "x-component-instance: nobody"], "dapr.proto.components.v1.\(service)/Ping")
+            XCTAssertNotEqual(ping.code, 0)
+            XCTAssertTrue(ping.errors.contains("Code: FailedPrecondition"), ping.errors)
+            XCTAssertTrue(ping.errors.contains("\(service) instance nobody is not initialised: call Init first"), ping.errors)
+        }
+        let initialised = try grpcurl(["-H", "x-component-instance: somebody"], "dapr.proto.components.v1.OutputBinding/Init")
+        XCTAssertEqual(initialised.code, 0, initialised.errors)
+        let ping = try grpcurl(["-H", "x-component-instance: somebody"], "dapr.proto.components.v1.OutputBinding/Ping")
+        XCTAssertEqual(ping.code, 0, ping.errors)
+    }
+
+    /// A restarted component (here: a second server on the same folder) is never initialised by
+    /// the daprd that initialised the first; every kind of call says so, and logs it once.
+    func testCallsForInstancesOfAnEarlierServerAskToRestartDaprd() async throws {
+        for service in ["OutputBinding", "InputBinding"] {
+            let initialised = try grpcurl(["-H", "x-component-instance: orders", "-d", #"{"metadata":{"properties":{}}}"#],
+                                          "dapr.proto.components.v1.\(service)/Init")
+            XCTAssertEqual(initialised.code, 0, initialised.errors)
+        }
+        await server.stop()
+        let log = LogRecorder()
+        server = ComponentServer(configuration: ComponentServer.Configuration(socket: socket), factory: TestBindingFactory(), logger: log.logger)
+        try server.start()
+        XCTAssertTrue(log.messages(.info).contains("serving Dapr bindings as component type bindings.test (InputBinding, OutputBinding) on \(socket.path)"),
+                      "\(log.all)")
+
+        let orders = ["-H", "x-component-instance: orders"]
+        let calls: [(flags: [String], method: String, direction: String)] = [
+            (orders + ["-d", #"{"operation":"echo"}"#], "OutputBinding/Invoke", "OutputBinding"),
+            (orders, "OutputBinding/ListOperations", "OutputBinding"),
+            (orders, "OutputBinding/Ping", "OutputBinding"),
+            (orders, "InputBinding/Ping", "InputBinding"),
+            (orders + ["-d", "{}"], "InputBinding/Read", "InputBinding"),
+            (orders + ["-d", #"{"operation":"echo"}"#], "OutputBinding/Invoke", "OutputBinding"),
+        ]
+        for call in calls {
+            let result = try grpcurl(call.flags, "dapr.proto.components.v1." + call.method)
+            XCTAssertNotEqual(result.code, 0, call.method)
+            XCTAssertTrue(result.errors.contains("Code: FailedPrecondition"), "\(call.method): \(result.errors)")
+            XCTAssertTrue(result.errors.contains("instance orders (\(call.direction)) was initialised by daprd at "), "\(call.method): \(result.errors)")
+            XCTAssertTrue(result.errors.contains("in an earlier process of this component (pid \(getpid())); daprd never re-initialises"
+                                                 + " a pluggable component after it restarts: restart daprd (on Kubernetes, restart the pod)"),
+                          "\(call.method): \(result.errors)")
+        }
+        let errors = log.messages(.error)
+        XCTAssertEqual(errors.count, 2, "one line per instance and direction: \(errors)")
+        XCTAssertEqual(Set(errors.map { $0.hasPrefix("instance orders (OutputBinding) was initialised") }), [true, false], "\(errors)")
+
+        let stranger = try grpcurl(["-H", "x-component-instance: stranger", "-d", #"{"operation":"echo"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertTrue(stranger.errors.contains("OutputBinding instance stranger is not initialised: call Init first"), stranger.errors)
+
+        // daprd restarted and initialised it again: served as usual.
+        let again = try grpcurl(orders + ["-d", #"{"metadata":{"properties":{"topics":"T"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
+        XCTAssertEqual(again.code, 0, again.errors)
+        let invoked = try grpcurl(orders + ["-d", #"{"operation":"echo"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        XCTAssertEqual(invoked.code, 0, invoked.errors)
+        XCTAssertEqual(log.messages(.error).count, 2)
     }
 
     func testReflectionV1AndV1AlphaAnswerTheSameOverOneStream() async throws {
