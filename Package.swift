@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // The gRPC C core; GRPCCore is its only door.
@@ -97,6 +98,7 @@ let package = Package(
             name: "dapr-rocketmq",
             dependencies: [
                 "RocketMQBinding", "DaprComponents", "RocketMQTestBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Idle memory: lld packs the ~120,000 relative relocations that a position-independent
@@ -129,7 +131,10 @@ let package = Package(
         .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
         .testTarget(
             name: "DaprComponentsTests",
-            dependencies: ["DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
+            dependencies: [
+                "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "RocketMQWireTests",

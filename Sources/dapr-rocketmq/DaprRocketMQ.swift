@@ -1,3 +1,4 @@
+import ArgumentParser
 import DaprComponents
 import Dispatch
 import Foundation
@@ -7,20 +8,76 @@ import RocketMQBinding
 /// dapr-rocketmq: the Dapr pluggable component. Serves InputBinding and OutputBinding (with gRPC
 /// reflection) on `<sockets folder>/<name>.sock` until SIGTERM or SIGINT, then shuts down cleanly.
 @main
-enum DaprRocketMQ {
+struct DaprRocketMQ: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dapr-rocketmq",
+        abstract: "The Dapr pluggable component for Apache RocketMQ: an input and an output binding.",
+        discussion: """
+            Serves Dapr's InputBinding and OutputBinding services (and gRPC reflection) on the Unix \
+            socket <folder>/<name>.sock until SIGTERM or SIGINT; daprd knows the component as type \
+            bindings.<name>. The folder is DAPR_COMPONENTS_SOCKETS_FOLDER, else \
+            DAPR_COMPONENT_SOCKETS_FOLDER, else /tmp/dapr-components-sockets.
+
+            Every flag has an environment variable. The flag wins; an empty variable counts as unset; \
+            a value is checked alike whichever of the two it came from. Flags come in any order, as \
+            --flag value or --flag=value; of --demo-broker and --no-demo-broker the last one wins.
+
+            Exit status: 0 after SIGTERM or SIGINT; 1 when it cannot serve; 2 for a bad flag or a bad \
+            environment variable (a usage error).
+            """
+    )
+
+    @Option(help: ArgumentHelp("""
+        The socket file is <folder>/<name>.sock and the component type bindings.<name> \
+        (env DAPR_ROCKETMQ_SOCKET_NAME; default rocketmq). A file name: not empty, without a slash, \
+        neither "." nor "..". The default shadows daprd's built-in bindings.rocketmq; for production \
+        prefer rocketmq-swift, so that a missing component fails loudly.
+        """, valueName: "name"), transform: Settings.checkSocketName)
+    var socketName: String?
+
+    @Option(help: ArgumentHelp("""
+        trace, debug, info, notice, warning, error or critical \
+        (env DAPR_ROCKETMQ_LOG_LEVEL; default info).
+        """, valueName: "level"), transform: Settings.checkLogLevel)
+    var logLevel: Logger.Level?
+
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: ArgumentHelp("""
+        Also start the in-memory RocketMQ TEST broker and use it for components that name no \
+        nameServer (env DAPR_ROCKETMQ_DEMO_BROKER: true, false, 1, 0, yes or no; default off). A \
+        demo and test double: messages live in memory only.
+        """))
+    var demoBroker: Bool?
+
+    /// The flags resolved against `environment` (`Settings.resolve`).
+    func settings(environment: [String: String]) throws -> Settings {
+        try Settings.resolve(socketName: socketName, logLevel: logLevel, demoBroker: demoBroker, environment: environment)
+    }
+
+    /// Bad environment variables are usage errors too, reported before anything starts (bad
+    /// flags were refused while parsing).
+    func validate() throws {
+        _ = try settings(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// ArgumentParser's `main`, with one difference: a usage error (a bad flag or environment
+    /// variable; ArgumentParser's own code is EX_USAGE, 64) exits with 2, as the help says.
     static func main() async {
-        let options: CommandLineOptions
         do {
-            options = try CommandLineOptions.parse(CommandLine.arguments.dropFirst(), environment: ProcessInfo.processInfo.environment)
+            let command = try parse()
+            try await command.run()
         } catch {
-            FileHandle.standardError.write(Data("dapr-rocketmq: \(error)\n\n\(CommandLineOptions.usage)\n".utf8))
-            exit(2)
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(Self.usageErrorStatus)
         }
-        if options.showHelp {
-            print(CommandLineOptions.usage)
-            return
-        }
-        let level = options.logLevel
+    }
+
+    static let usageErrorStatus: Int32 = 2
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try settings(environment: environment)
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -30,13 +87,13 @@ enum DaprRocketMQ {
 
         let demo: DemoBroker?
         do {
-            demo = options.demoBroker ? try await DemoBroker.start(logger: logger) : nil
+            demo = settings.demoBroker ? try await DemoBroker.start(logger: logger) : nil
         } catch {
             logger.critical("cannot start the demo test broker", metadata: ["error": "\(error)"])
-            exit(1)
+            Foundation.exit(1)
         }
 
-        let socket = ComponentSocket(name: options.socketName, environment: ProcessInfo.processInfo.environment)
+        let socket = ComponentSocket(name: settings.socketName, environment: environment)
         let server = RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress)
             .makeServer(ComponentServer.Configuration(socket: socket), logger: logger)
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
@@ -45,13 +102,27 @@ enum DaprRocketMQ {
         } catch {
             logger.critical("cannot serve", metadata: ["socket": "\(socket.path)", "error": "\(error)"])
             await demo?.stop()
-            exit(1)
+            Foundation.exit(1)
         }
+        if let warning = Self.shadowWarning(socketName: settings.socketName) { logger.warning("\(warning)") }
         let received = await stop.wait()
         logger.info("shutting down", metadata: ["signal": "\(received)"])
         await server.stop()
         await demo?.stop()
-        exit(0)
+        Foundation.exit(0)
+    }
+
+    /// daprd has a built-in `bindings.rocketmq`. A pluggable component of the same type wins only
+    /// while its socket is there when daprd scans the folder, once, at its start: otherwise daprd
+    /// silently takes its built-in binding for the same YAML (docs/daprd.md §B, §F).
+    static func shadowWarning(socketName: String) -> String? {
+        guard socketName == "rocketmq" else { return nil }
+        return """
+            the component type bindings.rocketmq shadows daprd's built-in bindings.rocketmq: if this socket \
+            is missing when daprd scans the folder at its start, daprd silently uses its built-in binding \
+            with the same component YAML. For production, start with --socket-name rocketmq-swift \
+            (type bindings.rocketmq-swift in the YAML), so that a missing component fails loudly
+            """
     }
 }
 

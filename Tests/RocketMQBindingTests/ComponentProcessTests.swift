@@ -169,6 +169,6 @@ final class ComponentProcessTests: XCTestCase {
         let component = try launch(["--log-level", "loud"])
         XCTAssertTrue(component.waitForExit(timeout: 30))
         XCTAssertEqual(component.exitCode, 2)
-        XCTAssertTrue(component.standardError.contains("invalid value \"loud\""), component.standardError)
+        XCTAssertTrue(component.standardError.contains("The value 'loud' is invalid for '--log-level <level>'"), component.standardError)
     }
 }

@@ -1,0 +1,66 @@
+import ArgumentParser
+import DaprComponents
+import Logging
+
+/// What the component runs with, once every flag and environment variable is resolved.
+///
+/// Each setting has a flag and an environment variable (for containers). A flag wins over its
+/// variable; an empty variable counts as unset. A value goes through the same check whichever of
+/// the two it came from, every occurrence of a flag too (a bad value is never hidden by a later
+/// good one), and a bad one is a usage error that names where it came from: ArgumentParser's
+/// "The value 'x' is invalid for '--flag <name>': why" for a flag, the same words with the
+/// variable's name for a variable.
+struct Settings: Equatable {
+    var socketName = ComponentSocket.defaultName
+    var logLevel = Logger.Level.info
+    var demoBroker = false
+
+    static let socketNameVariable = "DAPR_ROCKETMQ_SOCKET_NAME"
+    static let logLevelVariable = "DAPR_ROCKETMQ_LOG_LEVEL"
+    static let demoBrokerVariable = "DAPR_ROCKETMQ_DEMO_BROKER"
+
+    static let logLevels = Logger.Level.allCases.map(\.rawValue)
+    static let trueWords = ["true", "1", "yes"]
+    static let falseWords = ["false", "0", "no"]
+
+    /// Why a value is refused; for a flag, ArgumentParser prints it after its own words.
+    struct Refusal: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// - Parameters: the flags as parsed and checked (nil: not given), and the process environment.
+    static func resolve(socketName: String?, logLevel: Logger.Level?, demoBroker: Bool?, environment: [String: String]) throws -> Settings {
+        /// A variable's value, checked by `check`; nil when unset or empty.
+        func variable<Value>(_ name: String, _ check: (String) throws -> Value) throws -> Value? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            do {
+                return try check(text)
+            } catch let refusal as Refusal {
+                throw ValidationError("The value '\(text)' is invalid for \(name): \(refusal)")
+            }
+        }
+        var settings = Settings()
+        if let name = try socketName ?? variable(socketNameVariable, checkSocketName) { settings.socketName = name }
+        if let level = try logLevel ?? variable(logLevelVariable, checkLogLevel) { settings.logLevel = level }
+        if let demo = try demoBroker ?? variable(demoBrokerVariable, checkBoolean) { settings.demoBroker = demo }
+        return settings
+    }
+
+    @Sendable static func checkSocketName(_ name: String) throws -> String {
+        if let problem = ComponentSocket.problem(withName: name) { throw Refusal(description: problem) }
+        return name
+    }
+
+    @Sendable static func checkLogLevel(_ text: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw Refusal(description: "allowed: " + logLevels.joined(separator: ", "))
+        }
+        return level
+    }
+
+    static func checkBoolean(_ text: String) throws -> Bool {
+        if trueWords.contains(text.lowercased()) { return true }
+        if falseWords.contains(text.lowercased()) { return false }
+        throw Refusal(description: "allowed: " + (trueWords + falseWords).joined(separator: ", "))
+    }
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import DaprComponents
+@testable import dapr_rocketmq
+import Foundation
+import Logging
+import TestSupport
+import XCTest
+
+/// The executable's command line: parsed in process (flags, environment variables, the same
+/// checks for both), then the built binary itself (--help, usage errors, the start-up
+/// log). Every process started here is killed at the end.
+final class CommandLineTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private var processes: [ChildProcess] = []
+
+    override func setUp() async throws {
+        folder = try TemporaryFolder()
+    }
+
+    override func tearDown() async throws {
+        processes.forEach { $0.kill() }
+        processes = []
+        folder = nil
+    }
+
+    private func settings(_ arguments: [String], _ environment: [String: String] = [:]) throws -> Settings {
+        try DaprRocketMQ.parse(arguments).settings(environment: environment)
+    }
+
+    /// The message of the usage error that `body` throws.
+    private func usageError(_ body: () throws -> Settings, file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            let settings = try body()
+            XCTFail("accepted: \(settings)", file: file, line: line)
+            return ""
+        } catch {
+            XCTAssertEqual(DaprRocketMQ.exitCode(for: error), .validationFailure, "\(error)", file: file, line: line)
+            return DaprRocketMQ.message(for: error)
+        }
+    }
+
+    // MARK: - Parsing
+
+    func testFlagsInAnyOrderWithOrWithoutEqualsAndTheLastDemoBrokerFlagWins() throws {
+        XCTAssertEqual(try settings([]), Settings(socketName: "rocketmq", logLevel: .info, demoBroker: false))
+        XCTAssertEqual(try settings(["--log-level=debug", "--demo-broker", "--socket-name", "x", "--no-demo-broker"]),
+                       Settings(socketName: "x", logLevel: .debug, demoBroker: false))
+        XCTAssertEqual(try settings(["--no-demo-broker", "--socket-name=y", "--demo-broker", "--log-level", "ERROR"]),
+                       Settings(socketName: "y", logLevel: .error, demoBroker: true))
+        // scripts/run.sh passes --demo-broker first; the user's --no-demo-broker may come anywhere later.
+        XCTAssertFalse(try settings(["--demo-broker", "--log-level", "info", "--no-demo-broker", "--socket-name", "z"]).demoBroker)
+    }
+
+    func testAFlagWinsOverItsVariableAndAnEmptyVariableIsUnset() throws {
+        let environment = ["DAPR_ROCKETMQ_SOCKET_NAME": "from-env", "DAPR_ROCKETMQ_LOG_LEVEL": "warning", "DAPR_ROCKETMQ_DEMO_BROKER": "yes"]
+        XCTAssertEqual(try settings([], environment), Settings(socketName: "from-env", logLevel: .warning, demoBroker: true))
+        XCTAssertEqual(try settings(["--socket-name", "flag", "--log-level", "trace", "--no-demo-broker"], environment),
+                       Settings(socketName: "flag", logLevel: .trace, demoBroker: false))
+        for (text, value) in [("true", true), ("1", true), ("YES", true), ("false", false), ("0", false), ("No", false)] {
+            XCTAssertEqual(try settings([], ["DAPR_ROCKETMQ_DEMO_BROKER": text]).demoBroker, value, text)
+        }
+        XCTAssertEqual(try settings(["--demo-broker"], ["DAPR_ROCKETMQ_DEMO_BROKER": "false"]).demoBroker, true)
+        let empty = ["DAPR_ROCKETMQ_SOCKET_NAME": "", "DAPR_ROCKETMQ_LOG_LEVEL": "", "DAPR_ROCKETMQ_DEMO_BROKER": ""]
+        XCTAssertEqual(try settings([], empty), Settings())
+    }
+
+    func testAFlagAndItsVariableAreCheckedAlikeAndTheErrorNamesWhichOneWasBad() throws {
+        for bad in ["a/b", ".", "..", "/", ""] {
+            let flag = usageError { try settings(["--socket-name", bad]) }
+            XCTAssertTrue(flag.hasPrefix("The value '\(bad)' is invalid for '--socket-name <name>': "), flag)
+            guard !bad.isEmpty else { continue }  // an empty variable is unset
+            let variable = usageError { try settings([], ["DAPR_ROCKETMQ_SOCKET_NAME": bad]) }
+            XCTAssertTrue(variable.hasPrefix("The value '\(bad)' is invalid for DAPR_ROCKETMQ_SOCKET_NAME: "), variable)
+            XCTAssertEqual(flag.components(separatedBy: ">': ").last, variable.components(separatedBy: "_NAME: ").last, "the same reason")
+        }
+        XCTAssertTrue(usageError { try settings(["--socket-name", ""]) }.hasSuffix("a socket name must not be empty"))
+        XCTAssertEqual(usageError { try settings(["--log-level", "loud"]) },
+                       "The value 'loud' is invalid for '--log-level <level>': allowed: trace, debug, info, notice, warning, error, critical")
+        XCTAssertEqual(usageError { try settings([], ["DAPR_ROCKETMQ_LOG_LEVEL": "loud"]) },
+                       "The value 'loud' is invalid for DAPR_ROCKETMQ_LOG_LEVEL: allowed: trace, debug, info, notice, warning, error, critical")
+        XCTAssertEqual(usageError { try settings([], ["DAPR_ROCKETMQ_DEMO_BROKER": "maybe"]) },
+                       "The value 'maybe' is invalid for DAPR_ROCKETMQ_DEMO_BROKER: allowed: true, 1, yes, false, 0, no")
+        // Every occurrence of a flag is checked: a later good value does not hide a bad one.
+        XCTAssertTrue(usageError { try settings(["--log-level", "loud", "--log-level=warning"]) }.contains("'loud'"))
+        XCTAssertTrue(usageError { try settings(["--socket-name=a/b", "--socket-name", "ok"]) }.contains("'a/b'"))
+        // A good flag hides a bad variable: the variable is not used.
+        XCTAssertEqual(try settings(["--socket-name", "ok"], ["DAPR_ROCKETMQ_SOCKET_NAME": "a/b"]).socketName, "ok")
+        _ = usageError { try settings(["--unknown"]) }
+        _ = usageError { try settings(["--log-level"]) }
+    }
+
+    func testTheHelpKeepsTheFoldersTheVariablesAndTheExitStatus() {
+        let help = DaprRocketMQ.helpMessage(columns: 400)
+        for text in ["DAPR_COMPONENTS_SOCKETS_FOLDER", "DAPR_COMPONENT_SOCKETS_FOLDER", "/tmp/dapr-components-sockets",
+                     "<folder>/<name>.sock", "bindings.<name>", "DAPR_ROCKETMQ_SOCKET_NAME", "DAPR_ROCKETMQ_LOG_LEVEL",
+                     "DAPR_ROCKETMQ_DEMO_BROKER", "--demo-broker/--no-demo-broker", "TEST broker",
+                     "2 for a bad flag or a bad environment variable", "rocketmq-swift"] {
+            XCTAssertTrue(help.contains(text), "\(text) missing from:\n\(help)")
+        }
+    }
+
+    // MARK: - The binary
+
+    private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+        let process = try ChildProcess(RepositoryPaths.componentExecutable, arguments,
+                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path].merging(environment) { $1 })
+        processes.append(process)
+        return process
+    }
+
+    /// Runs the binary to its exit (bounded).
+    private func runToExit(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
+        let process = try run(arguments, environment: environment)
+        XCTAssertTrue(process.waitForExit(timeout: 60), "still running: \(arguments)", file: file, line: line)
+        return process
+    }
+
+    /// Starts the binary, waits (bounded) until it serves `socket`, stops it with SIGTERM and
+    /// waits for its exit, so that its whole log has been read.
+    private func serveAndStop(_ arguments: [String], environment: [String: String] = [:], socket: String,
+                              file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
+        let process = try run(arguments + ["--log-level", "info"], environment: environment)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.process.isRunning, !ComponentSocket.isListening(socket) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertTrue(ComponentSocket.isListening(socket), "never served \(socket): \(process.standardError)", file: file, line: line)
+        process.signal(SIGTERM)
+        XCTAssertTrue(process.waitForExit(timeout: 60), file: file, line: line)
+        XCTAssertEqual(process.exitCode, 0, process.standardError, file: file, line: line)
+        return process
+    }
+
+    func testHelpExitsZeroAndUsageErrorsExitTwoNamingTheFlagOrVariable() throws {
+        let help = try runToExit(["--help"])
+        XCTAssertEqual(help.exitCode, 0)
+        XCTAssertTrue(help.standardOutput.contains("DAPR_ROCKETMQ_SOCKET_NAME"), help.standardOutput)
+
+        let variable = try runToExit([], environment: ["DAPR_ROCKETMQ_SOCKET_NAME": "a/b"])
+        XCTAssertEqual(variable.exitCode, 2)
+        XCTAssertTrue(variable.standardError.contains("Error: The value 'a/b' is invalid for DAPR_ROCKETMQ_SOCKET_NAME"), variable.standardError)
+        XCTAssertTrue(variable.standardError.contains("Usage: dapr-rocketmq"), variable.standardError)
+
+        let flag = try runToExit(["--log-level=warning", "--socket-name=a/b"])
+        XCTAssertEqual(flag.exitCode, 2)
+        XCTAssertTrue(flag.standardError.contains("Error: The value 'a/b' is invalid for '--socket-name <name>'"), flag.standardError)
+
+        let unknown = try runToExit(["--no-such-flag"])
+        XCTAssertEqual(unknown.exitCode, 2)
+        XCTAssertTrue(unknown.standardError.contains("--no-such-flag"), unknown.standardError)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [], "nothing was served")
+    }
+
+    func testTheStartUpLogNamesTheComponentTypeAndWarnsWhenItShadowsTheBuiltIn() throws {
+        let plain = try serveAndStop([], socket: folder.path + "/rocketmq.sock")
+        XCTAssertTrue(plain.standardError.contains(
+            "serving Dapr bindings as component type bindings.rocketmq (InputBinding, OutputBinding) on \(folder.path)/rocketmq.sock"), plain.standardError)
+        XCTAssertTrue(plain.standardError.contains("warning"), plain.standardError)
+        XCTAssertTrue(plain.standardError.contains("shadows daprd's built-in bindings.rocketmq"), plain.standardError)
+        XCTAssertTrue(plain.standardError.contains("--socket-name rocketmq-swift"), plain.standardError)
+
+        let named = try serveAndStop([], environment: ["DAPR_ROCKETMQ_SOCKET_NAME": "rocketmq-swift"], socket: folder.path + "/rocketmq-swift.sock")
+        XCTAssertTrue(named.standardError.contains(
+            "serving Dapr bindings as component type bindings.rocketmq-swift (InputBinding, OutputBinding) on \(folder.path)/rocketmq-swift.sock"),
+            named.standardError)
+        XCTAssertFalse(named.standardError.contains("shadows"), named.standardError)
+    }
+
+    func testTheLastDemoBrokerFlagWinsInTheBinary() throws {
+        let on = try serveAndStop(["--no-demo-broker", "--demo-broker", "--socket-name", "on"], socket: folder.path + "/on.sock")
+        XCTAssertTrue(on.standardError.contains("DEMO MODE"), on.standardError)
+        let off = try serveAndStop(["--demo-broker", "--socket-name", "off", "--no-demo-broker"], environment: ["DAPR_ROCKETMQ_DEMO_BROKER": "true"],
+                                   socket: folder.path + "/off.sock")
+        XCTAssertFalse(off.standardError.contains("DEMO MODE"), off.standardError)
+        XCTAssertTrue(off.standardError.contains("serving Dapr bindings"), off.standardError)
+    }
+}
