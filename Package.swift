@@ -107,8 +107,11 @@ let package = Package(
             // nothing looks symbols up in it). Together about 4.5 MiB less RSS.
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
-            ])]
+            ])],
+            plugins: ["BuildCommit"]
         ),
+        // Before every build: the git commit, for --version (Plugins/BuildCommit; `unknown` without git).
+        .plugin(name: "BuildCommit", capability: .buildTool(), path: "Plugins/BuildCommit"),
         // The benchmark (not a test): throughput, latency, memory and start-up of the component.
         .executableTarget(
             name: "dapr-rocketmq-bench",

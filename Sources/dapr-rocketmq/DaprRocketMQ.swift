@@ -24,7 +24,8 @@ struct DaprRocketMQ: AsyncParsableCommand {
 
             Exit status: 0 after SIGTERM or SIGINT; 1 when it cannot serve; 2 for a bad flag or a bad \
             environment variable (a usage error).
-            """
+            """,
+        version: Version.line
     )
 
     @Option(help: ArgumentHelp("""

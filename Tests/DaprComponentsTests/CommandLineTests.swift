@@ -7,7 +7,7 @@ import TestSupport
 import XCTest
 
 /// The executable's command line: parsed in process (flags, environment variables, the same
-/// checks for both), then the built binary itself (--help, usage errors, the start-up
+/// checks for both), then the built binary itself (--version, --help, usage errors, the start-up
 /// log). Every process started here is killed at the end.
 final class CommandLineTests: XCTestCase {
     private var folder: TemporaryFolder!
@@ -93,7 +93,7 @@ final class CommandLineTests: XCTestCase {
         let help = DaprRocketMQ.helpMessage(columns: 400)
         for text in ["DAPR_COMPONENTS_SOCKETS_FOLDER", "DAPR_COMPONENT_SOCKETS_FOLDER", "/tmp/dapr-components-sockets",
                      "<folder>/<name>.sock", "bindings.<name>", "DAPR_ROCKETMQ_SOCKET_NAME", "DAPR_ROCKETMQ_LOG_LEVEL",
-                     "DAPR_ROCKETMQ_DEMO_BROKER", "--demo-broker/--no-demo-broker", "TEST broker",
+                     "DAPR_ROCKETMQ_DEMO_BROKER", "--demo-broker/--no-demo-broker", "--version", "TEST broker",
                      "2 for a bad flag or a bad environment variable", "rocketmq-swift"] {
             XCTAssertTrue(help.contains(text), "\(text) missing from:\n\(help)")
         }
@@ -129,6 +129,38 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(process.waitForExit(timeout: 60), file: file, line: line)
         XCTAssertEqual(process.exitCode, 0, process.standardError, file: file, line: line)
         return process
+    }
+
+    private func git(_ arguments: [String]) -> String? {
+        guard let git = ChildProcess.which("git"),
+              let process = try? ChildProcess(git, ["-C", RepositoryPaths.root.path] + arguments),
+              process.waitForExit(timeout: 60), process.exitCode == 0 else { return nil }
+        return process.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testVersionPrintsTheVersionAndTheCommitOfTheCheckout() throws {
+        let process = try runToExit(["--version"])
+        XCTAssertEqual(process.exitCode, 0, process.standardError)
+        let hasGit = FileManager.default.fileExists(atPath: RepositoryPaths.root.appendingPathComponent(".git").path)
+        let commit = hasGit ? git(["rev-parse", "--short=12", "HEAD"]) ?? "unknown" : "unknown"
+        let printed = process.standardOutput
+        if commit != "unknown", printed != "dapr-rocketmq \(Version.number) (\(commit))\n", try headMovedAfterTheBuild(printed) {
+            throw XCTSkip("commits were made after the binary was built (\(printed.trimmingCharacters(in: .newlines)), HEAD \(commit)): build again")
+        }
+        XCTAssertEqual(printed, "dapr-rocketmq \(Version.number) (\(commit))\n")
+        XCTAssertTrue(Version.number.split(separator: ".").count == 3 && Version.number.allSatisfy { $0.isNumber || $0 == "." }, Version.number)
+    }
+
+    /// True when `versionLine` names an ancestor of HEAD and every commit after it was made after
+    /// the binary was linked: a checkout shared with others moved on between the build and the test.
+    private func headMovedAfterTheBuild(_ versionLine: String) throws -> Bool {
+        guard let open = versionLine.lastIndex(of: "("), let close = versionLine.lastIndex(of: ")"), open < close else { return false }
+        let built = String(versionLine[versionLine.index(after: open)..<close])
+        guard git(["merge-base", "--is-ancestor", built, "HEAD"]) != nil,
+              let times = git(["log", "--format=%ct", "\(built)..HEAD"]) else { return false }
+        let linked = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: RepositoryPaths.componentExecutable)[.modificationDate] as? Date)
+        let commitTimes = times.split(separator: "\n").compactMap { TimeInterval($0) }
+        return !commitTimes.isEmpty && commitTimes.allSatisfy { $0 >= linked.timeIntervalSince1970.rounded(.down) }
     }
 
     func testHelpExitsZeroAndUsageErrorsExitTwoNamingTheFlagOrVariable() throws {
