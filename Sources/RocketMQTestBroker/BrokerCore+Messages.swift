@@ -23,7 +23,7 @@ extension BrokerCore {
     // MARK: Send
 
     func handleSend(_ command: RemotingCommand, from channel: Channel) throws {
-        let header = try SendMessageRequestHeader.decode(from: command)
+        let header = try SendMessageRequestHeader(command: command)
         let peer = peerHost(channel)
         var topic = header.topic
         if let problem = Self.topicProblem(topic) {

@@ -23,7 +23,11 @@ public struct ConsumerSendMsgBackRequestHeader: CommandCustomHeader, Equatable {
         self.bname = bname
     }
 
-    public static let fieldOrder = ["offset", "group", "delayLevel", "originMsgId", "originTopic", "unitMode", "maxReconsumeTimes", "bname"]
+    /// `bname` before `delayLevel`: the two share a bucket of Java's `HashMap`, and the captured
+    /// request (Tests/Golden/rocketmq-4.9.8/push-consumer.jsonl) writes `bname` first, so Java puts it
+    /// in first, whatever the declaration order.
+    public static let fieldOrder = ["offset", "group", "bname", "delayLevel", "originMsgId", "originTopic", "unitMode", "maxReconsumeTimes"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         let r = HeaderReader("ConsumerSendMsgBackRequestHeader", extFields)
@@ -57,6 +61,7 @@ public struct GetConsumerListByGroupRequestHeader: CommandCustomHeader, Equatabl
     }
 
     public static let fieldOrder = ["consumerGroup"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         consumerGroup = try HeaderReader("GetConsumerListByGroupRequestHeader", extFields).string("consumerGroup")
@@ -74,6 +79,7 @@ public struct NotifyConsumerIdsChangedRequestHeader: CommandCustomHeader, Equata
     }
 
     public static let fieldOrder = ["consumerGroup"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         consumerGroup = try HeaderReader("NotifyConsumerIdsChangedRequestHeader", extFields).string("consumerGroup")
@@ -95,6 +101,7 @@ public struct UnregisterClientRequestHeader: CommandCustomHeader, Equatable {
     }
 
     public static let fieldOrder = ["clientID", "producerGroup", "consumerGroup"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         let r = HeaderReader("UnregisterClientRequestHeader", extFields)
@@ -123,6 +130,7 @@ public struct GetRouteInfoRequestHeader: CommandCustomHeader, Equatable {
     }
 
     public static let fieldOrder = ["topic", "acceptStandardJsonOnly"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         let r = HeaderReader("GetRouteInfoRequestHeader", extFields)
@@ -137,19 +145,55 @@ public struct GetRouteInfoRequestHeader: CommandCustomHeader, Equatable {
     }
 }
 
+/// RESET_CONSUMER_CLIENT_OFFSET (220) header, sent oneway by the broker with the offset table in
+/// the body (docs/protocol-remoting.md §2.16; Java `ResetOffsetRequestHeader`).
+public struct ResetOffsetRequestHeader: CommandCustomHeader, Equatable {
+    public var topic: String
+    public var group: String
+    /// Epoch milliseconds the offsets were searched for.
+    public var timestamp: Int64
+    public var isForce: Bool
+
+    public init(topic: String, group: String, timestamp: Int64, isForce: Bool) {
+        self.topic = topic
+        self.group = group
+        self.timestamp = timestamp
+        self.isForce = isForce
+    }
+
+    public static let fieldOrder = ["topic", "group", "timestamp", "isForce"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
+
+    public init(extFields: [String: String]) throws {
+        let r = HeaderReader("ResetOffsetRequestHeader", extFields)
+        topic = try r.string("topic")
+        group = try r.string("group")
+        timestamp = try r.int64("timestamp")
+        isForce = try r.optionalBool("isForce") ?? false
+    }
+
+    public var extFields: [String: String] {
+        ["topic": topic, "group": group, "timestamp": String(timestamp), "isForce": isForce ? "true" : "false"]
+    }
+}
+
 extension RemotingCommand {
-    /// A request carrying a typed header (ext keys in Java `HashMap` order).
+    /// A request carrying a typed header: the header's fields, spelled as `code` needs them, go
+    /// straight into the command's ``extFields`` (the dictionary the header builds is the one the
+    /// command carries, no copy), with the header's precomputed Java `HashMap` key order.
     public static func request<H: CommandCustomHeader>(
         code: RequestCode, header: H, body: [UInt8] = [], opaque: Int32 = 0, oneway: Bool = false,
         serializeType: SerializeType = .json
     ) -> RemotingCommand {
-        var command = request(code: code, extFields: header.extFields, body: body, opaque: opaque, oneway: oneway, serializeType: serializeType)
-        command.extFieldsOrder = H.javaExtFieldsOrder
+        var command = request(
+            code: code, extFields: header.extFields(for: code), body: body, opaque: opaque, oneway: oneway,
+            serializeType: serializeType)
+        command.extFieldsOrder = header.extFieldsOrder(for: code)
         return command
     }
 
     /// Reads a typed header from this command.
     public func decodeHeader<H: CommandCustomHeader>(_ type: H.Type) throws -> H {
-        try H(extFields: extFields)
+        try H(command: self)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 /// Why a typed custom header could not be read from `extFields`.
 public enum RemotingHeaderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A required field is absent.
@@ -16,6 +15,10 @@ public enum RemotingHeaderError: Error, Sendable, Equatable, CustomStringConvert
 
 /// A typed custom header: converts to and from `extFields` (Java `CommandCustomHeader`).
 ///
+/// The one definition of a request: the client builds every request it sends from one
+/// (``RemotingCommand/request(code:header:body:opaque:oneway:serializeType:)``), and the test broker
+/// decodes the same type (``init(command:)``), so the two cannot disagree on a key or a spelling.
+///
 /// Values become strings like Java `String.valueOf` (booleans `true`/`false`, decimal integers);
 /// optional fields are left out when nil. Conforming types are plain values; safe from any thread.
 public protocol CommandCustomHeader: Sendable {
@@ -23,19 +26,33 @@ public protocol CommandCustomHeader: Sendable {
     init(extFields: [String: String]) throws
     /// The fields as strings.
     var extFields: [String: String] { get }
-    /// Java field declaration order (drives the `HashMap` order Java writes).
+    /// The order Java puts the fields into its `HashMap`: the declaration order, unless a capture
+    /// shows otherwise. It only matters for keys that share a bucket, which keep it.
     static var fieldOrder: [String] { get }
+    /// The Java `HashMap` iteration order of ``fieldOrder``: the order Java writes the keys of a
+    /// JSON header in. Each header computes it once (`static let`), so a request pays nothing for it.
+    static var javaExtFieldsOrder: [String] { get }
+
+    /// Reads the header from a command. A header spelled two ways (SEND_MESSAGE's V1 names and
+    /// V2 letters) picks the spelling by the command's code; the default reads ``extFields``.
+    init(command: RemotingCommand) throws
+    /// The fields as a request with `code` spells them; the default is ``extFields``.
+    func extFields(for code: RequestCode) -> [String: String]
+    /// The order the fields of a request with `code` go on the wire; the default is
+    /// ``javaExtFieldsOrder``. It may name fields that are not set (the encoder skips them), which
+    /// is exact for a header of at most 12 fields: Java's `HashMap` keeps 16 buckets up to 12 keys,
+    /// so the fields that are set keep their relative order.
+    func extFieldsOrder(for code: RequestCode) -> [String]
 }
 
 extension CommandCustomHeader {
-    /// The Java `HashMap` order of this header's fields (computed once per header type: every
-    /// request of that type is written in it).
-    public static var javaExtFieldsOrder: [String] { JavaExtFieldsOrders.order(of: Self.self) }
-
-    /// Reads the header from a command.
     public init(command: RemotingCommand) throws {
         try self.init(extFields: command.extFields)
     }
+
+    public func extFields(for code: RequestCode) -> [String: String] { extFields }
+
+    public func extFieldsOrder(for code: RequestCode) -> [String] { Self.javaExtFieldsOrder }
 }
 
 /// Typed reads from an `extFields` map, with errors naming the header and field.
@@ -90,19 +107,5 @@ extension Dictionary where Key == String, Value == String {
     /// Sets `key` only when `value` is non-nil (Java leaves null fields out).
     mutating func put<T: CustomStringConvertible>(_ key: String, _ value: T?) {
         if let value { self[key] = value.description }
-    }
-}
-
-/// The memo behind ``CommandCustomHeader/javaExtFieldsOrder``.
-private enum JavaExtFieldsOrders {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var orders: [ObjectIdentifier: [String]] = [:]
-
-    static func order<H: CommandCustomHeader>(of header: H.Type) -> [String] {
-        let key = ObjectIdentifier(header)
-        if let known = lock.withLock({ orders[key] }) { return known }
-        let order = JavaHash.hashMapIterationOrder(header.fieldOrder)
-        lock.withLock { orders[key] = order }
-        return order
     }
 }

@@ -43,6 +43,7 @@ public struct PullMessageRequestHeader: CommandCustomHeader, Equatable {
         "consumerGroup", "topic", "queueId", "queueOffset", "maxMsgNums", "sysFlag", "commitOffset",
         "suspendTimeoutMillis", "subscription", "subVersion", "expressionType", "bname",
     ]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         let r = HeaderReader("PullMessageRequestHeader", extFields)
@@ -92,6 +93,7 @@ public struct PullMessageResponseHeader: CommandCustomHeader, Equatable {
 
     /// Also the order of the broker's fast encoder (binary headers).
     public static let fieldOrder = ["suggestWhichBrokerId", "nextBeginOffset", "minOffset", "maxOffset"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     public init(extFields: [String: String]) throws {
         let r = HeaderReader("PullMessageResponseHeader", extFields)

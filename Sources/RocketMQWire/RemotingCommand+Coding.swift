@@ -117,14 +117,21 @@ extension RemotingCommand {
     /// ext fields in the order they go on the wire: the recorded order first, then the rest in
     /// Java `HashMap` order.
     var orderedExtFields: [(key: String, value: String)] {
-        // The usual case, every request we build: the recorded order names each field once, so
-        // one lookup per key finds them all.
-        if let order = extFieldsOrder, order.count == extFields.count, Self.areDistinct(order) {
+        // The usual case, every request we build: the recorded order names each field once (a
+        // typed header's order may also name optional fields that are not set, which are skipped),
+        // so one lookup per key finds them all.
+        if let order = extFieldsOrder, order.count >= extFields.count, Self.areDistinct(order) {
             var fields: [(key: String, value: String)] = []
-            fields.reserveCapacity(order.count)
+            fields.reserveCapacity(extFields.count)
+            var missing = order.count - extFields.count
             for key in order {
-                guard let value = extFields[key] else { break }
-                fields.append((key, value))
+                if let value = extFields[key] {
+                    fields.append((key, value))
+                } else if missing == 0 {
+                    break
+                } else {
+                    missing -= 1
+                }
             }
             if fields.count == extFields.count { return fields }
         }

@@ -1,7 +1,8 @@
 /// SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request header (docs/protocol-remoting.md §2.4).
 ///
-/// One struct, two spellings: ``extFields`` uses the V1 field names (code 10), ``v2ExtFields`` the
-/// one-letter keys `a`…`n` (codes 310 and 320).
+/// One struct, two spellings: ``extFields`` uses the V1 field names (code 10, Java
+/// `SendMessageRequestHeader`), ``v2ExtFields`` the one-letter keys `a`…`n` (codes 310 and 320, Java
+/// `SendMessageRequestHeaderV2`); ``extFields(for:)`` and ``init(command:)`` pick by the code.
 public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
     public var producerGroup: String
     public var topic: String
@@ -43,6 +44,7 @@ public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
         "producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag", "bornTimestamp",
         "flag", "properties", "reconsumeTimes", "unitMode", "batch", "maxReconsumeTimes", "bname",
     ]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     /// V1 name → V2 key.
     public static let v2Keys: [(v1: String, v2: String)] = [
@@ -53,6 +55,14 @@ public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
 
     /// The V2 keys in the order Java's fast encoder writes them (`a` … `n`).
     public static let v2FieldOrder = v2Keys.map(\.v2)
+
+    /// The Java `HashMap` order of the V2 keys, the order of a JSON V2 header: one letter each, so
+    /// every key has its own bucket and the order is `a` … `n` whatever the table size.
+    public static let v2JavaExtFieldsOrder = JavaHash.hashMapIterationOrder(v2FieldOrder)
+
+    /// The same without `l` (`maxReconsumeTimes`), which only a re-sent retry carries: the order of
+    /// a producer's every send, chosen without looking a key up.
+    static let v2JavaExtFieldsOrderWithoutMaxReconsumeTimes = v2JavaExtFieldsOrder.filter { $0 != "l" }
 
     public init(extFields: [String: String]) throws {
         try self.init(HeaderReader("SendMessageRequestHeader", extFields), spelling: .v1)
@@ -98,17 +108,36 @@ public struct SendMessageRequestHeader: CommandCustomHeader, Equatable {
         static let v2 = Spelling { name in v2Keys.first { $0.v1 == name }?.v2 ?? name }
     }
 
+    /// Whether requests with `code` use the one-letter V2 keys (310 and 320) rather than the V1
+    /// names (10).
+    public static func usesV2Keys(_ code: RequestCode) -> Bool { code != .sendMessage }
+
     /// Reads whichever spelling `command.code` uses (10: V1; 310/320: V2).
-    public static func decode(from command: RemotingCommand) throws -> SendMessageRequestHeader {
-        command.code == RequestCode.sendMessage.rawValue
-            ? try SendMessageRequestHeader(extFields: command.extFields)
-            : try SendMessageRequestHeader(v2ExtFields: command.extFields)
+    public init(command: RemotingCommand) throws {
+        if Self.usesV2Keys(command.requestCode) {
+            try self.init(v2ExtFields: command.extFields)
+        } else {
+            try self.init(extFields: command.extFields)
+        }
     }
 
     public var extFields: [String: String] { fields(spelled: .v1) }
 
     /// The one-letter V2 spelling.
     public var v2ExtFields: [String: String] { fields(spelled: .v2) }
+
+    /// V1 names for SEND_MESSAGE (10), V2 letters for SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320).
+    public func extFields(for code: RequestCode) -> [String: String] {
+        Self.usesV2Keys(code) ? v2ExtFields : extFields
+    }
+
+    /// V2: `a` … `n`, without `l` when it is not set (the usual case, so the encoder finds every key
+    /// in one pass). V1: Java's `HashMap` order of the fourteen names, exact whenever at least 13
+    /// are set, as Java's producer always sets them.
+    public func extFieldsOrder(for code: RequestCode) -> [String] {
+        guard Self.usesV2Keys(code) else { return Self.javaExtFieldsOrder }
+        return maxReconsumeTimes == nil ? Self.v2JavaExtFieldsOrderWithoutMaxReconsumeTimes : Self.v2JavaExtFieldsOrder
+    }
 
     /// The fields under the keys of one spelling, the mirror of `init(_:spelling:)`.
     private func fields(spelled n: Spelling) -> [String: String] {
@@ -155,6 +184,7 @@ public struct SendMessageResponseHeader: CommandCustomHeader, Equatable {
     }
 
     public static let fieldOrder = ["msgId", "queueId", "queueOffset", "transactionId", "MSG_REGION", "TRACE_ON"]
+    public static let javaExtFieldsOrder = JavaHash.hashMapIterationOrder(fieldOrder)
 
     /// The order the broker's fast encoder writes (binary headers): the fields, then the extras.
     public static let fastEncodeOrder = ["msgId", "queueId", "queueOffset", "transactionId", "TRACE_ON", "MSG_REGION"]

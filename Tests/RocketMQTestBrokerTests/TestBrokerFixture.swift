@@ -42,10 +42,7 @@ class TestBrokerTestCase: XCTestCase {
         for extra in extraProperties { properties.append((key: extra.0, value: extra.1)) }
         let header = SendMessageRequestHeader(producerGroup: "P1", topic: topic, queueId: queueId, bornTimestamp: 1_700_000_000_000,
                                               properties: MessageProperties.encode(properties), bname: broker.brokerName)
-        var command = RemotingCommand.request(code: .sendMessageV2, extFields: header.v2ExtFields, body: Array(body.utf8),
-                                              serializeType: serializeType)
-        command.extFieldsOrder = SendMessageRequestHeader.v2FieldOrder
-        return command
+        return RemotingCommand.request(code: .sendMessageV2, header: header, body: Array(body.utf8), serializeType: serializeType)
     }
 
     func pullRequest(topic: String, group: String = "G1", queueId: Int32 = 0, offset: Int64, expression: String? = "*",

@@ -62,7 +62,7 @@ final class GoldenBodyTests: XCTestCase {
         for record in records {
             let info = try XCTUnwrap(record.fields["body_compressed"] as? [String: Any])
             let command = try RemotingCommand.decode(frame: record.frame)
-            let header = try SendMessageRequestHeader.decode(from: command)
+            let header = try SendMessageRequestHeader(command: command)
             XCTAssertEqual(Int(header.sysFlag), info["sysFlag"] as? Int)
             XCTAssertEqual(header.sysFlag & MessageSysFlag.compressionTypeMask, MessageSysFlag.compressionZlibType)
             XCTAssertEqual(Array(command.body.prefix(2)), [0x78, 0x5E], "zlib level 5 header")
@@ -91,7 +91,7 @@ final class GoldenBodyTests: XCTestCase {
                 XCTAssertEqual(hexString(message.body), want["body_hex"] as? String)
             }
             XCTAssertEqual(try MessageBatch.encode(batch), command.body)
-            let header = try SendMessageRequestHeader.decode(from: command)
+            let header = try SendMessageRequestHeader(command: command)
             XCTAssertEqual(header.batch, true)
             XCTAssertEqual(header.properties, "WAIT\u{1}true")
         }
@@ -163,7 +163,7 @@ final class GoldenBodyTests: XCTestCase {
             }
             switch command.requestCode {
             case .sendMessage, .sendMessageV2, .sendBatchMessage:
-                let h = try SendMessageRequestHeader.decode(from: command)
+                let h = try SendMessageRequestHeader(command: command)
                 // Re-encoding the typed header gives the same fields back.
                 XCTAssertEqual(command.code == 10 ? h.extFields : h.v2ExtFields, command.extFields.filter { $0.key != "AccessKey" && $0.key != "Signature" }, record.name)
             case .pullMessage:
