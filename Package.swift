@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The gRPC C core; GRPCCore is its only door.
@@ -37,7 +39,11 @@ let package = Package(
         .target(name: "DaprProto", dependencies: ["DaprProtoC"]),
         .target(
             name: "DaprComponents",
-            dependencies: ["GRPCCore", "DaprProto", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "GRPCCore", "DaprProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
         ),
         // zlib; RocketMQWire is its only door.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -92,6 +98,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -100,6 +107,11 @@ let package = Package(
                 "RocketMQBinding", "DaprComponents", "RocketMQTestBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // Idle memory: lld packs the ~120,000 relative relocations that a position-independent
             // static binary carries (RELR: 2.8 MB → 23 KB, all read at every start), and the
