@@ -5,11 +5,11 @@ import RocketMQWire
 /// Every consumer-side broker request in one place (docs/protocol-remoting.md §2.5–§2.11, §2.15):
 /// offsets, pulls, heartbeats (the producer's too), membership, send-back, locks. Names on the wire are
 /// already namespace-wrapped by the caller. Thread-safe (a value holding thread-safe references).
+///
+/// Each request is built from the Wire module's typed header for its code (the type the test broker
+/// decodes), by the `...Request` functions below; HEART_BEAT and LOCK/UNLOCK_BATCH_MQ carry no
+/// header in 4.9.8, only a body.
 struct BrokerOperations: Sendable {
-    /// Pull `sysFlag` bits (docs/protocol-remoting.md §2.5).
-    static let pullFlagSuspend: Int32 = 0x2
-    static let pullFlagSubscription: Int32 = 0x4
-
     let pool: ConnectionPool
     let nameServer: NameServerClient
     let requestTimeout: TimeAmount
@@ -29,12 +29,7 @@ struct BrokerOperations: Sendable {
     /// QUERY_CONSUMER_OFFSET: the stored offset, or nil when the broker has none (code 22).
     func queryOffset(group: String, queue: MessageQueue) async throws -> Int64? {
         let address = try await masterAddress(for: queue)
-        let response = try await pool.request(
-            address,
-            .request(code: .queryConsumerOffset, extFields: [
-                "consumerGroup": group, "topic": queue.topic, "queueId": String(queue.queueId), "bname": queue.brokerName,
-            ]),
-            timeout: requestTimeout)
+        let response = try await pool.request(address, Self.queryOffsetRequest(group: group, queue: queue), timeout: requestTimeout)
         switch response.responseCode {
         case .success:
             guard let offset = response.extFields["offset"].flatMap({ Int64($0) }) else {
@@ -52,25 +47,14 @@ struct BrokerOperations: Sendable {
     func updateOffset(group: String, queue: MessageQueue, offset: Int64) async throws {
         let address = try await masterAddress(for: queue)
         let response = try await pool.request(
-            address,
-            .request(code: .updateConsumerOffset, extFields: [
-                "consumerGroup": group, "topic": queue.topic, "queueId": String(queue.queueId),
-                "commitOffset": String(offset), "bname": queue.brokerName,
-            ]),
-            timeout: requestTimeout)
+            address, Self.updateOffsetRequest(group: group, queue: queue, offset: offset), timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response, topic: queue.topic) }
     }
 
     /// GET_MAX_OFFSET (the next offset to be written) or SEARCH_OFFSET_BY_TIMESTAMP.
     func offset(of queue: MessageQueue, atTimestamp timestamp: Int64? = nil) async throws -> Int64 {
         let address = try await masterAddress(for: queue)
-        var ext = ["topic": queue.topic, "queueId": String(queue.queueId), "bname": queue.brokerName]
-        var code = RequestCode.getMaxOffset
-        if let timestamp {
-            ext["timestamp"] = String(timestamp)
-            code = .searchOffsetByTimestamp
-        }
-        let response = try await pool.request(address, .request(code: code, extFields: ext), timeout: requestTimeout)
+        let response = try await pool.request(address, Self.offsetRequest(queue: queue, atTimestamp: timestamp), timeout: requestTimeout)
         guard response.responseCode == .success, let offset = response.extFields["offset"].flatMap({ Int64($0) }) else {
             throw ResponseErrors.error(for: response, topic: queue.topic)
         }
@@ -107,19 +91,11 @@ struct BrokerOperations: Sendable {
         suspend: TimeAmount?
     ) async throws -> PullResult {
         let address = try await masterAddress(for: queue)
-        var sysFlag = Self.pullFlagSubscription
-        if suspend != nil { sysFlag |= Self.pullFlagSuspend }
-        let suspendMillis = (suspend ?? .zero).nanoseconds / 1_000_000
-        let ext: [String: String] = [
-            "consumerGroup": group, "topic": queue.topic, "queueId": String(queue.queueId),
-            "queueOffset": String(offset), "maxMsgNums": String(maxMessages), "sysFlag": String(sysFlag),
-            "commitOffset": "0", "suspendTimeoutMillis": String(suspendMillis),
-            "subscription": subscription.expression, "subVersion": "0", "expressionType": "TAG",
-            "bname": queue.brokerName,
-        ]
+        let request = Self.pullRequest(
+            group: group, queue: queue, offset: offset, maxMessages: maxMessages, subscription: subscription, suspend: suspend)
         // The socket wait must outlast the broker's hold (docs/protocol-remoting.md §2.5).
         let timeout = (suspend ?? .zero) + requestTimeout + .seconds(5)
-        let response = try await pool.request(address, .request(code: .pullMessage, extFields: ext), timeout: timeout)
+        let response = try await pool.request(address, request, timeout: timeout)
         let next = response.extFields["nextBeginOffset"].flatMap { Int64($0) }
         switch response.responseCode {
         case .success:
@@ -142,8 +118,7 @@ struct BrokerOperations: Sendable {
 
     /// GET_CONSUMER_LIST_BY_GROUP, asked of `address`.
     func consumerList(group: String, address: String) async throws -> [String] {
-        let response = try await pool.request(
-            address, .request(code: .getConsumerListByGroup, extFields: ["consumerGroup": group]), timeout: requestTimeout)
+        let response = try await pool.request(address, Self.consumerListRequest(group: group), timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
         do {
             return try ConsumerListBody(body: response.body).consumerIdList
@@ -154,7 +129,7 @@ struct BrokerOperations: Sendable {
 
     /// HEART_BEAT with the given data.
     func heartbeat(_ data: HeartbeatData, address: String) async throws {
-        let response = try await pool.request(address, .request(code: .heartBeat, body: data.encoded()), timeout: requestTimeout)
+        let response = try await pool.request(address, Self.heartbeatRequest(data), timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
     }
 
@@ -171,10 +146,8 @@ struct BrokerOperations: Sendable {
 
     /// UNREGISTER_CLIENT.
     func unregister(clientID: String, consumerGroup: String?, producerGroup: String?, address: String) async throws {
-        var ext = ["clientID": clientID]
-        if let consumerGroup { ext["consumerGroup"] = consumerGroup }
-        if let producerGroup { ext["producerGroup"] = producerGroup }
-        let response = try await pool.request(address, .request(code: .unregisterClient, extFields: ext), timeout: requestTimeout)
+        let request = Self.unregisterRequest(clientID: clientID, consumerGroup: consumerGroup, producerGroup: producerGroup)
+        let response = try await pool.request(address, request, timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
     }
 
@@ -185,19 +158,16 @@ struct BrokerOperations: Sendable {
         group: String, message: StoredMessage, queue: MessageQueue, delayLevel: Int, maxReconsumeTimes: Int
     ) async throws {
         let address = try await masterAddress(for: queue)
-        let ext: [String: String] = [
-            "offset": String(message.commitLogOffset), "group": group, "delayLevel": String(delayLevel),
-            "originMsgId": message.msgId, "originTopic": message.properties[MessagePropertyKey.retryTopic] ?? message.topic,
-            "unitMode": "false", "maxReconsumeTimes": String(maxReconsumeTimes), "bname": queue.brokerName,
-        ]
-        let response = try await pool.request(address, .request(code: .consumerSendMsgBack, extFields: ext), timeout: requestTimeout)
+        let request = Self.sendBackRequest(
+            group: group, message: message, queue: queue, delayLevel: delayLevel, maxReconsumeTimes: maxReconsumeTimes)
+        let response = try await pool.request(address, request, timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response, topic: queue.topic) }
     }
 
     /// LOCK_BATCH_MQ: the queues the broker granted.
     func lock(group: String, clientID: String, queues: [MessageQueue], address: String) async throws -> Set<MessageQueue> {
-        let body = LockBatchRequestBody(consumerGroup: group, clientId: clientID, mqSet: queues).encoded()
-        let response = try await pool.request(address, .request(code: .lockBatchMq, body: body), timeout: requestTimeout)
+        let request = Self.lockRequest(group: group, clientID: clientID, queues: queues)
+        let response = try await pool.request(address, request, timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
         do {
             return Set(try LockBatchResponseBody(body: response.body).lockOKMQSet)
@@ -208,8 +178,91 @@ struct BrokerOperations: Sendable {
 
     /// UNLOCK_BATCH_MQ.
     func unlock(group: String, clientID: String, queues: [MessageQueue], address: String) async throws {
-        let body = UnlockBatchRequestBody(consumerGroup: group, clientId: clientID, mqSet: queues).encoded()
-        let response = try await pool.request(address, .request(code: .unlockBatchMq, body: body), timeout: requestTimeout)
+        let request = Self.unlockRequest(group: group, clientID: clientID, queues: queues)
+        let response = try await pool.request(address, request, timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+    }
+}
+
+// MARK: - The requests
+
+extension BrokerOperations {
+    /// QUERY_CONSUMER_OFFSET (14).
+    static func queryOffsetRequest(group: String, queue: MessageQueue) -> RemotingCommand {
+        .request(
+            code: .queryConsumerOffset,
+            header: QueryConsumerOffsetRequestHeader(consumerGroup: group, topic: queue.topic, queueId: queue.queueId, bname: queue.brokerName))
+    }
+
+    /// UPDATE_CONSUMER_OFFSET (15).
+    static func updateOffsetRequest(group: String, queue: MessageQueue, offset: Int64) -> RemotingCommand {
+        .request(
+            code: .updateConsumerOffset,
+            header: UpdateConsumerOffsetRequestHeader(
+                consumerGroup: group, topic: queue.topic, queueId: queue.queueId, commitOffset: offset, bname: queue.brokerName))
+    }
+
+    /// GET_MAX_OFFSET (30), or SEARCH_OFFSET_BY_TIMESTAMP (29) when `timestamp` is given.
+    static func offsetRequest(queue: MessageQueue, atTimestamp timestamp: Int64? = nil) -> RemotingCommand {
+        guard let timestamp else {
+            return .request(
+                code: .getMaxOffset, header: GetMaxOffsetRequestHeader(topic: queue.topic, queueId: queue.queueId, bname: queue.brokerName))
+        }
+        return .request(
+            code: .searchOffsetByTimestamp,
+            header: SearchOffsetRequestHeader(topic: queue.topic, queueId: queue.queueId, timestamp: timestamp, bname: queue.brokerName))
+    }
+
+    /// PULL_MESSAGE (11): the subscription travels with every pull (`PullSysFlag.subscription`),
+    /// long-polling (`PullSysFlag.suspend`) when `suspend` is given; no offset is committed with it.
+    static func pullRequest(
+        group: String, queue: MessageQueue, offset: Int64, maxMessages: Int, subscription: Subscription, suspend: TimeAmount?
+    ) -> RemotingCommand {
+        var sysFlag = PullSysFlag.subscription
+        if suspend != nil { sysFlag |= PullSysFlag.suspend }
+        let header = PullMessageRequestHeader(
+            consumerGroup: group, topic: queue.topic, queueId: queue.queueId, queueOffset: offset,
+            maxMsgNums: Int32(clamping: maxMessages), sysFlag: sysFlag, commitOffset: 0,
+            suspendTimeoutMillis: (suspend ?? .zero).nanoseconds / 1_000_000, subscription: subscription.expression,
+            subVersion: 0, expressionType: "TAG", bname: queue.brokerName)
+        return .request(code: .pullMessage, header: header)
+    }
+
+    /// GET_CONSUMER_LIST_BY_GROUP (38).
+    static func consumerListRequest(group: String) -> RemotingCommand {
+        .request(code: .getConsumerListByGroup, header: GetConsumerListByGroupRequestHeader(consumerGroup: group))
+    }
+
+    /// HEART_BEAT (34): no header, the data in the body.
+    static func heartbeatRequest(_ data: HeartbeatData) -> RemotingCommand {
+        .request(code: .heartBeat, body: data.encoded())
+    }
+
+    /// UNREGISTER_CLIENT (35).
+    static func unregisterRequest(clientID: String, consumerGroup: String?, producerGroup: String?) -> RemotingCommand {
+        .request(
+            code: .unregisterClient,
+            header: UnregisterClientRequestHeader(clientID: clientID, producerGroup: producerGroup, consumerGroup: consumerGroup))
+    }
+
+    /// CONSUMER_SEND_MSG_BACK (36).
+    static func sendBackRequest(
+        group: String, message: StoredMessage, queue: MessageQueue, delayLevel: Int, maxReconsumeTimes: Int
+    ) -> RemotingCommand {
+        let header = ConsumerSendMsgBackRequestHeader(
+            offset: message.commitLogOffset, group: group, delayLevel: Int32(clamping: delayLevel), originMsgId: message.msgId,
+            originTopic: message.properties[MessagePropertyKey.retryTopic] ?? message.topic, unitMode: false,
+            maxReconsumeTimes: Int32(clamping: maxReconsumeTimes), bname: queue.brokerName)
+        return .request(code: .consumerSendMsgBack, header: header)
+    }
+
+    /// LOCK_BATCH_MQ (41): no header, the queues in the body.
+    static func lockRequest(group: String, clientID: String, queues: [MessageQueue]) -> RemotingCommand {
+        .request(code: .lockBatchMq, body: LockBatchRequestBody(consumerGroup: group, clientId: clientID, mqSet: queues).encoded())
+    }
+
+    /// UNLOCK_BATCH_MQ (42): no header, the queues in the body.
+    static func unlockRequest(group: String, clientID: String, queues: [MessageQueue]) -> RemotingCommand {
+        .request(code: .unlockBatchMq, body: UnlockBatchRequestBody(consumerGroup: group, clientId: clientID, mqSet: queues).encoded())
     }
 }

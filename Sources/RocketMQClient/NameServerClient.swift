@@ -25,8 +25,6 @@ final class NameServerClient: Sendable {
     private let pool: ConnectionPool
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
-    /// The Java `HashMap` order of the route request's keys, computed once rather than per lookup.
-    private static let routeRequestOrder = JavaHash.hashMapIterationOrder(["topic", "acceptStandardJsonOnly"])
 
     init(configuration: ClientConfiguration, pool: ConnectionPool, logger: Logger) {
         self.configuration = configuration
@@ -105,14 +103,11 @@ final class NameServerClient: Sendable {
         guard !addresses.isEmpty else {
             throw RocketMQError.unreachable(address: configuration.nameServerDomain ?? "name server", reason: "no name server address known")
         }
-        var request = RemotingCommand.request(
-            code: .getRouteinfoByTopic, extFields: ["topic": topic, "acceptStandardJsonOnly": "true"])
-        request.extFieldsOrder = Self.routeRequestOrder
+        let request = Self.routeRequest(topic: topic)
         if !answered, addresses.count > 1 {
             // First contact: ask every name server at once; the first to answer becomes current.
-            let routeRequest = request
             let response = try await FirstAnswer.of(addresses.map { address in
-                { @Sendable in (address, try await self.pool.request(address, routeRequest, timeout: self.configuration.requestTimeout)) }
+                { @Sendable in (address, try await self.pool.request(address, request, timeout: self.configuration.requestTimeout)) }
             })
             state.withLockedValue { state in
                 state.current = state.addresses.firstIndex(of: response.0) ?? state.current
@@ -143,6 +138,13 @@ final class NameServerClient: Sendable {
             }
         }
         throw lastError
+    }
+
+    /// GET_ROUTEINFO_BY_TOPIC (105) with `acceptStandardJsonOnly`, so a 4.9.4+ name server answers
+    /// standard JSON whatever our version says (docs/protocol-remoting.md §2.3); its key order is the
+    /// header's, computed once.
+    static func routeRequest(topic: String) -> RemotingCommand {
+        .request(code: .getRouteinfoByTopic, header: GetRouteInfoRequestHeader(topic: topic, acceptStandardJsonOnly: true))
     }
 
     private static func route(from response: RemotingCommand, topic: String) throws -> TopicRoute {

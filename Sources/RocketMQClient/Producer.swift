@@ -90,12 +90,11 @@ public final class Producer: Sendable {
         }
         heartbeats?.cancel()
         guard wasRunning else { return }
-        let request = RemotingCommand.request(
-            code: .unregisterClient,
-            extFields: ["clientID": configuration.client.clientID, "producerGroup": namespace.wrap(configuration.group)])
         let brokers = state.withLockedValue { $0.brokers }
         for address in brokers.sorted() {
-            _ = try? await pool.request(address, request, timeout: configuration.client.requestTimeout)
+            try? await broker.unregister(
+                clientID: configuration.client.clientID, consumerGroup: nil, producerGroup: namespace.wrap(configuration.group),
+                address: address)
         }
         nameServer.shutdown()
         pool.shutdown()
@@ -243,30 +242,23 @@ public final class Producer: Sendable {
         return pairs
     }
 
-    private func buildRequest(_ message: PreparedMessage, code: RequestCode, queue: MessageQueue) -> RemotingCommand {
-        // SendMessageRequestHeaderV2 single-letter keys (docs/protocol-remoting.md §2.4).
-        // Sized for all thirteen keys up front: a literal of twelve grows when "i" is added.
-        var ext = [String: String](minimumCapacity: Self.sendHeaderOrder.count)
-        ext["a"] = namespace.wrap(configuration.group)
-        ext["b"] = message.topic
-        ext["c"] = "TBW102"
-        ext["d"] = "4"
-        ext["e"] = String(queue.queueId)
-        ext["f"] = String(message.sysFlag)
-        ext["g"] = String(WallClock.nowMillis())
-        ext["h"] = String(message.flag)
-        if !message.properties.isEmpty { ext["i"] = message.properties }
-        ext["j"] = "0"
-        ext["k"] = "false"
-        ext["m"] = message.batch ? "true" : "false"
-        ext["n"] = queue.brokerName
-        var request = RemotingCommand.request(code: code, extFields: ext, body: message.body)
-        request.extFieldsOrder = Self.sendHeaderOrder
-        return request
+    /// The send request: the typed header the broker decodes, written with the V2 one-letter keys
+    /// of SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE (docs/protocol-remoting.md §2.4) straight into the
+    /// command, in the header's precomputed Java `HashMap` order.
+    static func sendRequest(
+        _ message: PreparedMessage, code: RequestCode, queue: MessageQueue, producerGroup: String, bornTimestamp: Int64
+    ) -> RemotingCommand {
+        let header = SendMessageRequestHeader(
+            producerGroup: producerGroup, topic: message.topic, queueId: queue.queueId, sysFlag: message.sysFlag,
+            bornTimestamp: bornTimestamp, flag: message.flag, properties: message.properties.isEmpty ? nil : message.properties,
+            batch: message.batch, bname: queue.brokerName)
+        return .request(code: code, header: header, body: message.body)
     }
 
-    /// The Java `HashMap` order of the send header's keys, computed once rather than per message.
-    private static let sendHeaderOrder = JavaHash.hashMapIterationOrder(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "m", "n"])
+    private func buildRequest(_ message: PreparedMessage, code: RequestCode, queue: MessageQueue) -> RemotingCommand {
+        Self.sendRequest(
+            message, code: code, queue: queue, producerGroup: namespace.wrap(configuration.group), bornTimestamp: WallClock.nowMillis())
+    }
 
     private func sendOnce(
         _ message: PreparedMessage, code: RequestCode, queue: MessageQueue, address: String, timeout: TimeAmount
