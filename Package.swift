@@ -3,7 +3,9 @@
 // Module story, from the C libraries up: CGRPCCore → GRPCCore → DaprProtoC → DaprProto →
 // DaprComponents (the pluggable-component server) · CZlib → RocketMQWire → RocketMQClient ·
 // RocketMQHTTP (the HTTP access protocol) ·
-// RocketMQTestBroker (test double) · RocketMQBinding → dapr-rocketmq (the executable).
+// RocketMQTestBroker (a test double, for the tests, the benchmark and the demo only) ·
+// RocketMQBinding → dapr-rocketmq (the executable). Test doubles that only tests link live
+// under Tests/ (MQHTTPTestServer, TestSupport).
 import PackageDescription
 
 let package = Package(
@@ -76,17 +78,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // An in-memory name server + broker speaking the real wire format: a test double, used by
-        // the tests, the benchmark and the embedded demo default, never when a name server is set.
-        // Beside it, an in-memory server of the HTTP access protocol, for the tests only.
+        // An in-memory name server + broker speaking the real wire format: a TEST DOUBLE, not
+        // RocketMQ. Used by the tests, the benchmark and the demo (`--demo-broker`, only for
+        // components that name no name server) — nothing else.
         .target(
             name: "RocketMQTestBroker",
             dependencies: [
-                "RocketMQWire", "RocketMQHTTP",
+                "RocketMQWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -142,6 +143,19 @@ let package = Package(
         ),
         // Process, folder and client helpers shared by the end-to-end tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // An in-memory server of the HTTP access protocol: a test double that only test targets link.
+        .target(
+            name: "MQHTTPTestServer",
+            dependencies: [
+                "RocketMQHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MQHTTPTestServer"
+        ),
         .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore"]),
         .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
         .testTarget(
@@ -179,11 +193,14 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQHTTPTests",
-            dependencies: ["RocketMQHTTP", "RocketMQTestBroker", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RocketMQHTTP", "MQHTTPTestServer", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "RocketMQBindingTests",
-            dependencies: ["RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq"]
+            dependencies: [
+                "RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "MQHTTPTestServer",
+                "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq",
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

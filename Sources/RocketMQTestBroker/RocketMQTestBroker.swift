@@ -7,7 +7,12 @@ import RocketMQWire
 /// not a RocketMQ server. It speaks the real remoting wire format (``RocketMQWire``) and answers with
 /// the shapes of the frames captured from a real 4.9.8 broker, but keeps everything in memory, has
 /// one broker (`brokerId` 0) and none of the real store's durability, HA, transactions or SQL
-/// filters. Use it in tests, benchmarks and demos only.
+/// filters.
+///
+/// It is used by the tests, the benchmark and the demo (`dapr-rocketmq --demo-broker`, for
+/// components that name no name server) only; never by a component that names a name server.
+/// (The HTTP access protocol's test double, `MQHTTPTestServer`, is a separate target that only
+/// test targets link.)
 ///
 /// Threading: all state lives on one private event loop; every public method may be called from any
 /// task and hops onto that loop. `nameServerAddress`, `brokerAddress` and `brokerName` never change,

@@ -1,6 +1,6 @@
 import DaprComponents
 import Foundation
-import RocketMQTestBroker
+import MQHTTPTestServer
 import TestSupport
 import XCTest
 

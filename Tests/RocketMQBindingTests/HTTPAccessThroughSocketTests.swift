@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import RocketMQBinding
 import RocketMQHTTP
-import RocketMQTestBroker
+import MQHTTPTestServer
 import TestSupport
 import XCTest
 

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import RocketMQHTTP
-@testable import RocketMQTestBroker
+@testable import MQHTTPTestServer
 import XCTest
 #if canImport(Glibc)
 import Glibc
