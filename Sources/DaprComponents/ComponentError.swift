@@ -34,6 +34,9 @@ public struct ComponentError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { message }
 
+    /// The name of the gRPC status this error becomes (`INVALID_ARGUMENT`, …), for metrics and logs.
+    public var statusName: String { Self.grpcStatus(for: self).code.description }
+
     public static func invalidArgument(_ message: String) -> ComponentError { .init(.invalidArgument, message) }
     public static func failedPrecondition(_ message: String) -> ComponentError { .init(.failedPrecondition, message) }
     public static func unavailable(_ message: String) -> ComponentError { .init(.unavailable, message) }

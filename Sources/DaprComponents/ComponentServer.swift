@@ -43,6 +43,7 @@ public final class ComponentServer: @unchecked Sendable {
     private let readSessions = InstanceRegistry<MessageDelivery>()
     private let journal: InstanceJournalFile
     private let descriptors = FileDescriptorIndex.embedded
+    private let calls = CallMetrics()
 
     public init(configuration: Configuration, factory: BindingFactory, logger: Logger) {
         self.configuration = configuration
@@ -113,10 +114,13 @@ public final class ComponentServer: @unchecked Sendable {
                 } catch {
                     throw ComponentError.invalidArgument("\(error) in \(path)")
                 }
-                return try await body(instance, request).encoded()
+                let answer = try await body(instance, request).encoded()
+                calls.finished(path, status: StatusCode.ok.description)
+                return answer
             } catch {
                 let status = ComponentError.grpcStatus(for: error)
                 logger.debug("call failed", metadata: ["method": "\(path)", "instance": "\(instance)", "status": "\(status)"])
+                calls.finished(path, status: status.code.description)
                 throw status
             }
         })
@@ -157,8 +161,11 @@ public final class ComponentServer: @unchecked Sendable {
         try server.register(input + "Read", .bidirectionalStreaming { [self] call in
             do {
                 try await serveRead(call)
+                calls.finished(input + "Read", status: StatusCode.ok.description)
             } catch {
-                throw ComponentError.grpcStatus(for: error)
+                let status = ComponentError.grpcStatus(for: error)
+                calls.finished(input + "Read", status: status.code.description)
+                throw status
             }
         })
     }

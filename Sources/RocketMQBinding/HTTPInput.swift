@@ -107,7 +107,10 @@ final class HTTPInput: InputTransport {
         // for daprd would only make a late ack fail.
         let untilVisible = Duration.milliseconds(message.nextConsumeTime - Int64(Date().timeIntervalSince1970 * 1000))
         let timeout = max(min(metadata.consumeTimeout, untilVisible), .seconds(1))
-        switch await delivery.deliver(data: body, metadata: deliveryMetadata, contentType: contentType, timeout: timeout) {
+        let metrics = BindingMetrics.shared.topic(subscription.topic)
+        BindingMetrics.shared.delivered(metrics)
+        let outcome = await delivery.deliver(data: body, metadata: deliveryMetadata, contentType: contentType, timeout: timeout)
+        switch outcome {
         case .success:
             await acknowledge(message, topic: subscription.topic, client: client)
         case .failure(let reason) where nacks.isClosingNack(reason):
@@ -121,6 +124,8 @@ final class HTTPInput: InputTransport {
         case .streamEnded:
             break
         }
+        // The service dead-letters by its own count of deliveries, which the component does not learn.
+        BindingMetrics.shared.answered(metrics, success: outcome.acknowledged, deadLettered: false)
     }
 
     private func acknowledge(_ message: MQHTTPReceivedMessage, topic: String, client: MQHTTPClient) async {

@@ -40,13 +40,17 @@ final class HTTPOutput: OutputTransport {
         let publishes = try parsed.messages.map { ($0.topic, try $0.httpPublishRequest(startDeliverTime: parsed.startDeliverTime, now: now)) }
         var described: [[String: String]] = []
         for (topic, message) in publishes {
+            let metrics = BindingMetrics.shared.topic(topic), started = ContinuousClock.now
             do {
                 let receipt = try await HTTPAccess.withRetries(metadata.retries, logger: logger, "publishing to \(topic)") {
                     try await client.publish(topic: topic, message: message)
                 }
+                BindingMetrics.shared.sent(metrics, since: started)
                 described.append(["msgId": receipt.messageID, "bodyMD5": receipt.bodyMD5, "topic": topic])
             } catch {
-                throw componentError(error, "publishing to topic \(topic)")
+                let failure = componentError(error, "publishing to topic \(topic)")
+                BindingMetrics.shared.sendFailed(topic: topic, status: failure.statusName)
+                throw failure
             }
         }
         return CreateRequest.response(described)

@@ -52,6 +52,7 @@ struct LitePullRead {
                     "dlq": "%DLQ%\(options.group)"])
                 accepted[index] = true
                 deadLettered.append(message.messageID)
+                BindingMetrics.shared.topic(message.topic).deadLettered.increment()
             }
         }
         do {

@@ -70,8 +70,11 @@ final class RemotingInput: InputTransport {
             logger.error("message too large for daprd's 4 MiB gRPC limit; not delivered, sent back", metadata: [
                 "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(size)"])
             consumer.ack(message.handle, success: false)
+            if sendBackDeadLetters(message) { BindingMetrics.shared.topic(message.topic).deadLettered.increment() }
             return
         }
+        let metrics = BindingMetrics.shared.topic(message.topic)
+        BindingMetrics.shared.delivered(metrics)
         delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
                          timeout: metadata.consumeTimeout) { [logger] outcome in
             switch outcome {
@@ -90,7 +93,15 @@ final class RemotingInput: InputTransport {
             case .streamEnded:
                 break  // left unacknowledged: not committed, delivered again on the next stream
             }
+            BindingMetrics.shared.answered(metrics, success: outcome.acknowledged,
+                                           deadLettered: outcome.acknowledged == false && self.sendBackDeadLetters(message))
         }
+    }
+
+    /// Whether failing `message` moves it to the dead-letter queue: the broker does so once its
+    /// reconsume count reached `maxReconsumeTimes` (an orderly consumer retries in place instead).
+    private func sendBackDeadLetters(_ message: ConsumedMessage) -> Bool {
+        !metadata.consumeOrderly && Int(message.reconsumeTimes) >= metadata.maxReconsumeTimes
     }
 
     /// Starts a push consumer, retrying with back-off while the name server or broker cannot be

@@ -69,10 +69,14 @@ final class RemotingOutput: OutputTransport {
         }
         var results: [SendResult] = []
         for message in parsed.messages {
+            let metrics = BindingMetrics.shared.topic(message.topic), started = ContinuousClock.now
             do {
                 results.append(try await producer.send(message))
+                BindingMetrics.shared.sent(metrics, since: started)
             } catch {
-                throw componentError(error, "sending to topic \(message.topic)")
+                let failure = componentError(error, "sending to topic \(message.topic)")
+                BindingMetrics.shared.sendFailed(topic: message.topic, status: failure.statusName)
+                throw failure
             }
         }
         for result in results where result.status != .sendOK {

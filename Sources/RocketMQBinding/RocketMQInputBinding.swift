@@ -86,9 +86,13 @@ final class ClosingNacks: Sendable {
 
     /// Whether `reason` (an error ack's message) is daprd's closing nack; remembers it if so.
     func isClosingNack(_ reason: String) -> Bool {
-        guard reason.lowercased().contains(Self.message) else { return false }
+        guard Self.isClosing(reason) else { return false }
         seen.withLockedValue { $0 = true }
         return true
+    }
+
+    static func isClosing(_ reason: String) -> Bool {
+        reason.lowercased().contains(message)
     }
 }
 

@@ -49,9 +49,16 @@ struct DaprRocketMQ: AsyncParsableCommand {
         """))
     var demoBroker: Bool?
 
+    @Option(help: ArgumentHelp("""
+        Serve the component's metrics in the Prometheus text format on http://0.0.0.0:<port>/metrics \
+        (env DAPR_ROCKETMQ_METRICS_PORT; default off; 0 picks a free port and logs it).
+        """, valueName: "port"), transform: Settings.checkPort)
+    var metricsPort: Int?
+
     /// The flags resolved against `environment` (`Settings.resolve`).
     func settings(environment: [String: String]) throws -> Settings {
-        try Settings.resolve(socketName: socketName, logLevel: logLevel, demoBroker: demoBroker, environment: environment)
+        try Settings.resolve(socketName: socketName, logLevel: logLevel, demoBroker: demoBroker, metricsPort: metricsPort,
+                             environment: environment)
     }
 
     /// Bad environment variables are usage errors too, reported before anything starts (bad
@@ -85,6 +92,16 @@ struct DaprRocketMQ: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "dapr-rocketmq")
+        // Before anything records a metric: the backend is chosen once, for the whole process.
+        var metrics: MetricsEndpoint?
+        if let port = settings.metricsPort {
+            do {
+                metrics = try await MetricsEndpoint.start(port: port, logger: logger)
+            } catch {
+                logger.critical("cannot serve metrics", metadata: ["port": "\(port)", "error": "\(error)"])
+                Foundation.exit(1)
+            }
+        }
 
         let demo: DemoBroker?
         do {
@@ -110,6 +127,7 @@ struct DaprRocketMQ: AsyncParsableCommand {
         logger.info("shutting down", metadata: ["signal": "\(received)"])
         await server.stop()
         await demo?.stop()
+        await metrics?.stop()
         Foundation.exit(0)
     }
 

@@ -14,10 +14,13 @@ struct Settings: Equatable {
     var socketName = ComponentSocket.defaultName
     var logLevel = Logger.Level.info
     var demoBroker = false
+    /// Where Prometheus metrics are served; nil: not at all.
+    var metricsPort: Int?
 
     static let socketNameVariable = "DAPR_ROCKETMQ_SOCKET_NAME"
     static let logLevelVariable = "DAPR_ROCKETMQ_LOG_LEVEL"
     static let demoBrokerVariable = "DAPR_ROCKETMQ_DEMO_BROKER"
+    static let metricsPortVariable = "DAPR_ROCKETMQ_METRICS_PORT"
 
     static let logLevels = Logger.Level.allCases.map(\.rawValue)
     static let trueWords = ["true", "1", "yes"]
@@ -29,7 +32,9 @@ struct Settings: Equatable {
     }
 
     /// - Parameters: the flags as parsed and checked (nil: not given), and the process environment.
-    static func resolve(socketName: String?, logLevel: Logger.Level?, demoBroker: Bool?, environment: [String: String]) throws -> Settings {
+    static func resolve(
+        socketName: String?, logLevel: Logger.Level?, demoBroker: Bool?, metricsPort: Int? = nil, environment: [String: String]
+    ) throws -> Settings {
         /// A variable's value, checked by `check`; nil when unset or empty.
         func variable<Value>(_ name: String, _ check: (String) throws -> Value) throws -> Value? {
             guard let text = environment[name], !text.isEmpty else { return nil }
@@ -43,6 +48,7 @@ struct Settings: Equatable {
         if let name = try socketName ?? variable(socketNameVariable, checkSocketName) { settings.socketName = name }
         if let level = try logLevel ?? variable(logLevelVariable, checkLogLevel) { settings.logLevel = level }
         if let demo = try demoBroker ?? variable(demoBrokerVariable, checkBoolean) { settings.demoBroker = demo }
+        settings.metricsPort = try metricsPort ?? variable(metricsPortVariable, checkPort)
         return settings
     }
 
@@ -56,6 +62,13 @@ struct Settings: Equatable {
             throw Refusal(description: "allowed: " + logLevels.joined(separator: ", "))
         }
         return level
+    }
+
+    @Sendable static func checkPort(_ text: String) throws -> Int {
+        guard let port = Int(text), (0...65535).contains(port) else {
+            throw Refusal(description: "a TCP port from 0 to 65535 (0: any free port)")
+        }
+        return port
     }
 
     static func checkBoolean(_ text: String) throws -> Bool {

@@ -593,6 +593,37 @@ def scenario_large_reads(channel, cls, args):
     print(json.dumps({"reads": reads}))
 
 
+def scrape(url):
+    """The Prometheus text exposition at `url` as {"name{labels}": value}."""
+    import urllib.request
+    samples = {}
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        for line in answer.read().decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                samples[name] = float(value)
+    return samples
+
+
+def scenario_metrics(channel, cls, args):
+    """Scrapes the metrics endpoint, makes `creates` creates, one refused create and
+    `deliveries` deliveries (acked, the last one failed), and scrapes again."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    before = scrape(args["url"])
+    publish_all(c, args["creates"], "m")
+    refused = status_of(lambda: c.invoke("create", b"x", {"delayLevel": "99"}))
+    stream = ReadStream(c)
+    delivered = [next(stream.responses) for _ in range(args["deliveries"])]
+    for message in delivered[:-1]:
+        stream.ack(message.message_id)
+    stream.ack(delivered[-1].message_id, "app failed")
+    stream.finish()
+    after = scrape(args["url"])
+    print(json.dumps({"before": before, "after": after, "refused": refused}))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)

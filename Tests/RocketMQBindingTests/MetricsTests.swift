@@ -1,0 +1,77 @@
+import DaprComponents
+import Foundation
+import TestSupport
+import XCTest
+
+/// `--metrics-port`: the real executable's Prometheus endpoint, scraped before and after known
+/// traffic; and no endpoint at all by default.
+final class MetricsTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private var component: ChildProcess?
+
+    override func setUp() async throws {
+        folder = try TemporaryFolder()
+    }
+
+    override func tearDown() async throws {
+        component?.kill()
+        folder = nil
+    }
+
+    private var socketPath: String { folder.path + "/rocketmq.sock" }
+
+    private func launch(_ arguments: [String]) throws -> ChildProcess {
+        let process = try ChildProcess(RepositoryPaths.componentExecutable, arguments + ["--log-level", "info"],
+                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
+        component = process
+        XCTAssertTrue(process.waitForOutput(timeout: 30) { _ in ComponentSocket.isListening(self.socketPath) }, process.standardError)
+        return process
+    }
+
+    func testTheCountersMoveByExactlyTheCreatesAndDeliveriesMade() throws {
+        let process = try launch(["--demo-broker", "--metrics-port=0"])
+        XCTAssertTrue(process.waitForOutput(timeout: 30) { _ in process.standardError.contains("serving Prometheus metrics") })
+        let port = try XCTUnwrap(process.standardError.firstMatch(of: #/0\.0\.0\.0:(\d+)/metrics/#).map { String($0.1) })
+        let result = try runScenario(socket: socketPath, "metrics", [
+            "instance": "metered", "url": "http://127.0.0.1:\(port)/metrics", "creates": 7, "deliveries": 7,
+            "properties": ["topics": "metered", "consumerGroup": "metered-app", "consumeFromWhere": "first"],
+        ])
+        let before = try XCTUnwrap(result["before"] as? [String: Double])
+        let after = try XCTUnwrap(result["after"] as? [String: Double])
+        func moved(_ sample: String) -> Double { (after[sample] ?? 0) - (before[sample] ?? 0) }
+        XCTAssertEqual((result["refused"] as? [String])?.first, "INVALID_ARGUMENT")
+        XCTAssertEqual(moved(#"dapr_rocketmq_messages_sent_total{topic="metered",outcome="ok"}"#), 7, "\(after.keys.sorted())")
+        XCTAssertEqual(moved(#"dapr_rocketmq_send_duration_seconds_count{topic="metered"}"#), 7)
+        XCTAssertEqual(moved(#"dapr_rocketmq_messages_delivered_total{topic="metered"}"#), 7)
+        XCTAssertEqual(moved(#"dapr_rocketmq_messages_acked_total{topic="metered"}"#), 6)
+        XCTAssertEqual(moved(#"dapr_rocketmq_messages_error_acked_total{topic="metered"}"#), 1)
+        XCTAssertEqual(after[#"dapr_rocketmq_messages_in_flight"#], 0, "every delivery was answered")
+        XCTAssertEqual(moved(#"dapr_rocketmq_grpc_calls_total{method="/dapr.proto.components.v1.OutputBinding/Invoke",code="OK"}"#), 7)
+        XCTAssertEqual(moved(#"dapr_rocketmq_grpc_calls_total{method="/dapr.proto.components.v1.OutputBinding/Invoke",code="INVALID_ARGUMENT"}"#), 1)
+        XCTAssertFalse(after.keys.contains { $0.contains("msgId") || $0.contains("message_id") }, "labels never carry message ids")
+    }
+
+    func testNoEndpointListensByDefault() throws {
+        let process = try launch([])
+        XCTAssertFalse(process.standardError.contains("Prometheus"), process.standardError)
+        XCTAssertEqual(try listeningTCPSockets(of: process.process.processIdentifier), 0, "no TCP port is open without --metrics-port")
+    }
+
+    /// TCP sockets in LISTEN state (st 0A) among the process's open files.
+    private func listeningTCPSockets(of pid: Int32) throws -> Int {
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        let inodes = Set(fds.compactMap { fd -> String? in
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")
+            return target?.firstMatch(of: #/socket:\[(\d+)\]/#).map { String($0.1) }
+        })
+        var listening = 0
+        for table in ["tcp", "tcp6"] {
+            let text = try String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8)
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                if fields.count > 9, fields[3] == "0A", inodes.contains(String(fields[9])) { listening += 1 }
+            }
+        }
+        return listening
+    }
+}
