@@ -172,6 +172,35 @@ final class PushConsumerScriptedTests: XCTestCase {
         try await server.stop()
     }
 
+    func testStopLeavesTheGroupOnceAndAStopBeforeStartSendsNothing() async throws {
+        let script = Script(count: 0)
+        let (consumer, server) = try await start(script)
+        async let first: Void = consumer.stop()
+        async let second: Void = consumer.stop()
+        _ = await (first, second)
+        await consumer.stop()
+        let unregisters = server.requests.filter { $0.requestCode == .unregisterClient }
+        XCTAssertEqual(unregisters.count, 1, "one broker, one leave, however many stops")
+        var stopped = consumer.messages.makeAsyncIterator()
+        let afterStop = await stopped.next()
+        XCTAssertNil(afterStop, "the stream is finished")
+
+        let before = server.requests.count
+        let idle = PushConsumer(configuration: ConsumerConfiguration(
+            client: ClientConfiguration(nameServers: [server.address], clientID: "c2"),
+            group: "G", subscriptions: [Subscription(topic: "T")]))
+        await idle.stop()
+        var idleMessages = idle.messages.makeAsyncIterator()
+        let fromIdle = await idleMessages.next()
+        XCTAssertNil(fromIdle)
+        do {
+            try await idle.start()
+            XCTFail("a stopped consumer does not start")
+        } catch RocketMQError.invalidArgument {}
+        XCTAssertEqual(server.requests.count, before, "a consumer that never started has nothing to tell the brokers")
+        try await server.stop()
+    }
+
     func testAnUnknownTopicFailsStart() async throws {
         let script = Script(count: 0)
         let server = try await FakeRemotingServer.start { script.answer($0) }
