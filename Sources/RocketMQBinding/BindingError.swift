@@ -17,18 +17,19 @@ func componentError(_ error: Error, _ context: String) -> ComponentError {
         case .timeout: return ComponentError(.deadlineExceeded, message)
         case .unreachable, .connectionClosed, .protocolViolation: return ComponentError(.unavailable, message)
         case .notRunning: return ComponentError(.failedPrecondition, message)
-        case .broker(1, let remark?) where remark.contains("AclException"):
+        case .broker(.systemError, let remark?) where remark.contains("AclException"):
             // A 4.x broker refuses ACL failures from its RPC hook with SYSTEM_ERROR and the
             // AclException text (captured from 4.9.8), not with NO_PERMISSION.
             return ComponentError(.permissionDenied, message)
         case .broker(let code, _):
             switch code {
-            case 2, 215: return ComponentError(.resourceExhausted, message)     // SYSTEM_BUSY, FLOW_CONTROL
-            case 13: return ComponentError(.invalidArgument, message)           // MESSAGE_ILLEGAL
-            case 16: return ComponentError(.permissionDenied, message)          // NO_PERMISSION
-            case 17: return ComponentError(.notFound, message)                  // TOPIC_NOT_EXIST
-            case 1, 14: return ComponentError(.unavailable, message)            // SYSTEM_ERROR, SERVICE_NOT_AVAILABLE
-            case 23, 24, 25, 26: return ComponentError(.failedPrecondition, message)  // subscription problems
+            case .systemBusy, .flowControl: return ComponentError(.resourceExhausted, message)
+            case .messageIllegal: return ComponentError(.invalidArgument, message)
+            case .noPermission: return ComponentError(.permissionDenied, message)
+            case .topicNotExist: return ComponentError(.notFound, message)
+            case .systemError, .serviceNotAvailable: return ComponentError(.unavailable, message)
+            case .subscriptionParseFailed, .subscriptionNotExist, .subscriptionNotLatest, .subscriptionGroupNotExist:
+                return ComponentError(.failedPrecondition, message)
             default: return ComponentError(.internal, message)
             }
         }

@@ -171,7 +171,7 @@ enum ResponseErrors {
             // A real 4.9.8 broker refuses ACL failures with SYSTEM_ERROR and the AclException text.
             return .noPermission(remark: response.remark)
         default:
-            return .broker(code: Int(response.code), remark: response.remark)
+            return .broker(code: response.responseCode, remark: response.remark)
         }
     }
 }

@@ -308,7 +308,7 @@ public final class Producer: Sendable {
                 lastBroker = queue.brokerName
                 switch error {
                 case .broker(let code, _):
-                    guard Self.retryableCodes.contains(ResponseCode(Int32(code))) else { throw error }
+                    guard Self.retryableCodes.contains(code) else { throw error }
                 case .topicNotFound, .noPermission:
                     break
                 case .invalidArgument, .notRunning, .protocolViolation:

@@ -1,3 +1,5 @@
+import RocketMQWire
+
 /// The one error type of the client layer. Each case carries what the binding needs to map it to a
 /// gRPC status in one place and to tell the user what happened (the broker's code and remark).
 public enum RocketMQError: Error, Sendable, CustomStringConvertible {
@@ -7,8 +9,9 @@ public enum RocketMQError: Error, Sendable, CustomStringConvertible {
     case topicNotFound(topic: String, remark: String?)
     /// Code 16: the topic or broker refuses the operation, or ACL denied it.
     case noPermission(remark: String?)
-    /// Any other non-success response code, with the broker's remark.
-    case broker(code: Int, remark: String?)
+    /// Any other non-success response code (named: `.systemBusy`, `.messageIllegal`, …), with the
+    /// broker's remark.
+    case broker(code: ResponseCode, remark: String?)
     /// No response within the deadline.
     case timeout(String)
     /// No connection could be opened (after retries), or no name server / broker address is known.
@@ -20,18 +23,12 @@ public enum RocketMQError: Error, Sendable, CustomStringConvertible {
     /// The client (producer/consumer) is not started, or already shut down.
     case notRunning
 
-    /// Response codes the brokers use for flow control (SYSTEM_BUSY, FLOW_CONTROL).
-    public var isBusy: Bool {
-        if case .broker(let code, _) = self { return code == 2 || code == 215 }
-        return false
-    }
-
     public var description: String {
         switch self {
         case .invalidArgument(let message): return "invalid argument: \(message)"
         case .topicNotFound(let topic, let remark): return "topic \(topic) not found" + Self.suffix(remark)
         case .noPermission(let remark): return "no permission" + Self.suffix(remark)
-        case .broker(let code, let remark): return "broker error code \(code)" + Self.suffix(remark)
+        case .broker(let code, let remark): return "broker error \(code)" + Self.suffix(remark)
         case .timeout(let what): return "timed out: \(what)"
         case .unreachable(let address, let reason): return "\(address) unreachable: \(reason)"
         case .connectionClosed(let address): return "connection to \(address) closed"

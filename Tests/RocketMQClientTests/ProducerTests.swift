@@ -119,7 +119,7 @@ final class ProducerTests: XCTestCase {
             _ = try await producer.send(OutgoingMessage(topic: "T", body: [1]))
             XCTFail("expected a broker error")
         } catch RocketMQError.broker(let code, let remark) {
-            XCTAssertEqual(code, 13)
+            XCTAssertEqual(code, .messageIllegal)
             XCTAssertEqual(remark, "properties too long")
         }
         XCTAssertEqual(server.requests.filter { $0.requestCode == .sendMessageV2 }.count, 1, "no retry for code 13")
