@@ -130,8 +130,9 @@ public final class ComponentServer: @unchecked Sendable {
         let input = "/\(Self.inputService)/", output = "/\(Self.outputService)/"
 
         try unary(output + "Init", BindingInitRequest.self) { [self] instance, request in
-            try await initialize(factory.makeOutputBinding(instance: instance), in: outputs, instance: instance, direction: .output,
-                                 metadata: request.properties) { $0 }
+            let component = factory.makeOutputBinding(instance: instance)
+            try await initialize(component, instance: instance, direction: .output, metadata: request.properties,
+                                 replacing: outputs.replace(instance, with: nil)) { outputs.replace(instance, with: component) }
             return EmptyMessage()
         }
         try unary(output + "ListOperations", EmptyMessage.self) { [self] instance, _ in
@@ -149,8 +150,9 @@ public final class ComponentServer: @unchecked Sendable {
         }
         try unary(input + "Init", BindingInitRequest.self) { [self] instance, request in
             readSessions.replace(instance, with: nil)?.end()
-            try await initialize(factory.makeInputBinding(instance: instance), in: inputs, instance: instance, direction: .input,
-                                 metadata: request.properties) { $0 }
+            let component = factory.makeInputBinding(instance: instance)
+            try await initialize(component, instance: instance, direction: .input, metadata: request.properties,
+                                 replacing: inputs.replace(instance, with: nil)) { inputs.replace(instance, with: component) }
             return EmptyMessage()
         }
         try unary(input + "Ping", EmptyMessage.self) { [self] instance, _ in
@@ -176,26 +178,26 @@ public final class ComponentServer: @unchecked Sendable {
         journal.notInitialisedError(instance, direction)
     }
 
-    /// Replaces the instance only once the new one initialised; the old one is closed first so
-    /// the two never hold the same consumer group or client id at once.
-    /// `lifecycle` views a direction's component as a `BindingComponent` (the registries hold
-    /// existentials, which a generic constraint cannot take).
-    private func initialize<Component>(
-        _ component: Component, in registry: InstanceRegistry<Component>, instance: String, direction: BindingDirection,
-        metadata: [String: String], lifecycle: (Component) -> any BindingComponent
+    /// Initialises `component` in place of `old`, which the caller has taken out of its registry:
+    /// the old one is closed first, so the two never hold the same consumer group or client id at
+    /// once. `install` puts the new one in the registry once it initialised, and returns whatever
+    /// another Init put there meanwhile (closed too).
+    private func initialize(
+        _ component: any BindingComponent, instance: String, direction: BindingDirection, metadata: [String: String],
+        replacing old: (any BindingComponent)?, install: () -> (any BindingComponent)?
     ) async throws {
-        if let old = registry.replace(instance, with: nil) {
+        if let old {
             logger.info("re-initialising instance", metadata: ["instance": "\(instance)"])
-            await lifecycle(old).close()
+            await old.close()
         }
         do {
-            try await lifecycle(component).initialize(metadata: metadata)
+            try await component.initialize(metadata: metadata)
         } catch {
             journal.initialisationFailed(instance, direction)
-            await lifecycle(component).close()
+            await component.close()
             throw error
         }
-        if let raced = registry.replace(instance, with: component) { await lifecycle(raced).close() }
+        if let raced = install() { await raced.close() }
         journal.initialised(instance, direction)
         logger.info("instance initialised", metadata: ["instance": "\(instance)", "type": "\(type(of: component))"])
     }

@@ -12,16 +12,16 @@ enum HTTPAccess {
     /// `retries` more times.
     static func withRetries<Result>(_ retries: Int, logger: Logger, _ what: String, _ body: () async throws -> Result) async throws -> Result {
         var backoff: Duration = .milliseconds(100)
-        for attempt in 0... {
+        for _ in 0..<max(retries, 0) {
             do {
                 return try await body()
-            } catch let error as MQHTTPError where error.isRetryable && attempt < retries {
+            } catch let error as MQHTTPError where error.isRetryable {
                 logger.debug("\(what) failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(backoff)"])
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }
         }
-        fatalError("unreachable: the loop returns or throws")
+        return try await body()  // the last attempt: whatever it throws is the answer
     }
 
     /// A client for the instance's endpoint and credentials.

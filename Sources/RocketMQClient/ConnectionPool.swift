@@ -51,11 +51,6 @@ final class ConnectionPool: Sendable {
         try await connection.oneway(signed(command))
     }
 
-    /// Addresses with an open connection (for the heartbeat and health checks).
-    var activeAddresses: [String] {
-        entries.withLockedValue { $0.compactMap { $0.value.connection != nil ? $0.key : nil } }
-    }
-
     /// Closes every connection and refuses new requests; pending requests fail with `.connectionClosed`.
     func shutdown() {
         let (toClose, waiters) = entries.withLockedValue { entries -> ([RemotingConnection], [CheckedContinuation<RemotingConnection, Error>]) in
