@@ -12,17 +12,6 @@ struct CreateRequest {
         "topics", "rocketmq-topic", "tags", "rocketmq-tag", "keys", "rocketmq-key",
         "rocketmq-shardingkey", "delaylevel", "rocketmq-delay-level", "startdelivertime",
     ]
-    /// RocketMQ's own property names (docs/protocol-remoting.md §4.2): a user property must not overwrite them.
-    static let systemProperties: Set<String> = [
-        "KEYS", "TAGS", "WAIT", "DELAY", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "TRAN_MSG", "PGROUP",
-        "MIN_OFFSET", "MAX_OFFSET", "BUYER_ID", "ORIGIN_MESSAGE_ID", "TRANSFER_FLAG", "CORRECTION_FLAG",
-        "MQ2_FLAG", "RECONSUME_TIME", "MSG_REGION", "TRACE_ON", "UNIQ_KEY", "MAX_RECONSUME_TIMES",
-        "CONSUME_START_TIME", "TRAN_PREPARED_QUEUE_OFFSET", "TRANSACTION_CHECK_TIMES",
-        "CHECK_IMMUNITY_TIME_IN_SECONDS", "INSTANCE_ID", "CORRELATION_ID", "REPLY_TO_CLIENT", "TTL",
-        "ARRIVE_TIME", "PUSH_REPLY_TIME", "CLUSTER", "MSG_TYPE", "INNER_MULTI_DISPATCH",
-        "INNER_MULTI_QUEUE_OFFSET", "SHARDING_KEY", "TIMER_DELIVER_MS", "__transactionId__",
-    ]
-
     /// RocketMQ's delay levels 1...18, in seconds.
     static let delayLevelSeconds: [Int64] = [1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200]
 
@@ -61,7 +50,9 @@ struct CreateRequest {
         var properties: [String: String] = [:]
         for (key, value) in metadata where !Self.reservedKeys.contains(key.lowercased()) {
             guard ForwardedHeaders.verdict(key: key, value: value, allowList: component.propertyAllowList) == .property else { continue }
-            if Self.systemProperties.contains(key) {
+            // RocketMQ's own property names (docs/protocol-remoting.md §4.2) are the client's one
+            // list; the producer would refuse them too, this says which request key it was.
+            if OutgoingMessage.isSystemProperty(key) {
                 throw ComponentError.invalidArgument("request metadata \(key): a RocketMQ system property; choose another name")
             }
             if key.isEmpty || key.unicodeScalars.contains(where: { $0 == "\u{1}" || $0 == "\u{2}" }) || value.unicodeScalars.contains(where: { $0 == "\u{1}" || $0 == "\u{2}" }) {

@@ -36,14 +36,15 @@ public struct ConsumedMessage: Sendable {
     /// The tag expression of the subscription that matched.
     public let subscriptionExpression: String
 
-    /// Properties the application set (everything but the client's and broker's own keys).
+    /// Properties the application set: everything but RocketMQ's own keys
+    /// (``OutgoingMessage/isSystemProperty(_:)``, the list the producer refuses as user properties).
     public var userProperties: [String: String] { userProperties(minimumCapacity: 0) }
 
     /// The user properties in a dictionary with room for `minimumCapacity` entries, for a caller
     /// that adds its own (so the dictionary is sized once, not grown and rehashed again).
     public func userProperties(minimumCapacity: Int) -> [String: String] {
         var result = [String: String](minimumCapacity: max(minimumCapacity, properties.count))
-        for (key, value) in properties where !MessageSystemProperties.reserved.contains(key) { result[key] = value }
+        for (key, value) in properties where !MessagePropertyKey.isSystemProperty(key) { result[key] = value }
         return result
     }
 

@@ -1,3 +1,5 @@
+import RocketMQWire
+
 /// A message to send. A value type.
 public struct OutgoingMessage: Sendable, Equatable {
     /// The topic, without namespace.
@@ -7,7 +9,8 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var tags: String?
     /// Index keys (`KEYS`, space-joined on the wire).
     public var keys: [String]
-    /// User properties; they travel with the message (e.g. `traceparent`).
+    /// User properties; they travel with the message (e.g. `traceparent`). A key that names one of
+    /// RocketMQ's own properties (``isSystemProperty(_:)``) is refused by `Producer`.
     public var properties: [String: String]
     /// Delay level 1...18 (1 s … 2 h), nil for none.
     public var delayLevel: Int?
@@ -29,6 +32,12 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.shardingKey = shardingKey
         self.flag = flag
     }
+
+    /// Whether `key` is one of RocketMQ's own property names (docs/protocol-remoting.md §4.2:
+    /// `TAGS`, `KEYS`, `UNIQ_KEY`, `DELAY`, …), which a user property may not take: `Producer`
+    /// refuses such a message with `RocketMQError.invalidArgument`, and
+    /// `ConsumedMessage.userProperties` leaves these keys out.
+    public static func isSystemProperty(_ key: String) -> Bool { MessagePropertyKey.isSystemProperty(key) }
 }
 
 /// The outcome of a successful send.

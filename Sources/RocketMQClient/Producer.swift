@@ -157,7 +157,7 @@ public final class Producer: Sendable {
         for message in messages {
             let id = self.ids.next()
             ids.append(id)
-            let properties = MessageProperties.encode(Self.properties(of: message, uniqueKey: id))
+            let properties = MessageProperties.encode(try Self.properties(of: message, uniqueKey: id))
             entries.append(BatchMessage(flag: message.flag, body: message.body, propertiesText: properties))
         }
         let body: [UInt8]
@@ -223,13 +223,19 @@ public final class Producer: Sendable {
         }
         return PreparedMessage(
             topic: namespace.wrap(message.topic), body: body, sysFlag: sysFlag, flag: message.flag,
-            properties: MessageProperties.encode(Self.properties(of: message, uniqueKey: id)), uniqueKey: id, batch: false)
+            properties: MessageProperties.encode(try Self.properties(of: message, uniqueKey: id)), uniqueKey: id, batch: false)
     }
 
-    static func properties(of message: OutgoingMessage, uniqueKey: String) -> [(key: String, value: String)] {
+    /// The message's properties in the order they are written: the user's (sorted), then the
+    /// system ones the message's fields stand for. A user property that names a system property
+    /// (``MessagePropertyKey/systemProperties``) is refused, not dropped: it would forge the tag,
+    /// the id or the delay of the message.
+    static func properties(of message: OutgoingMessage, uniqueKey: String) throws -> [(key: String, value: String)] {
         var pairs: [(key: String, value: String)] = []
-        for (key, value) in message.properties.sorted(by: { $0.key < $1.key })
-        where !MessageSystemProperties.reserved.contains(key) && !key.isEmpty && !value.isEmpty {
+        for (key, value) in message.properties.sorted(by: { $0.key < $1.key }) where !key.isEmpty && !value.isEmpty {
+            guard !MessagePropertyKey.isSystemProperty(key) else {
+                throw RocketMQError.invalidArgument("message property \(key): a RocketMQ system property; choose another name")
+            }
             pairs.append((key, value))
         }
         if let tags = message.tags, !tags.isEmpty { pairs.append((MessagePropertyKey.tags, tags)) }
@@ -375,23 +381,4 @@ enum TopicName {
         }
         guard allowed else { throw RocketMQError.invalidArgument("topic '\(topic)' may only contain letters, digits, %, |, _ and -") }
     }
-}
-
-/// Property keys a user may not set: the client and broker own them.
-enum MessageSystemProperties {
-    static let reserved: Set<String> = [
-        MessagePropertyKey.keys, MessagePropertyKey.tags, MessagePropertyKey.waitStoreMessageOK,
-        MessagePropertyKey.delayTimeLevel, MessagePropertyKey.retryTopic, MessagePropertyKey.realTopic,
-        MessagePropertyKey.realQueueId, MessagePropertyKey.transactionPrepared, MessagePropertyKey.producerGroup,
-        MessagePropertyKey.minOffset, MessagePropertyKey.maxOffset, MessagePropertyKey.buyerId,
-        MessagePropertyKey.originMessageId, MessagePropertyKey.transferFlag, MessagePropertyKey.correctionFlag,
-        MessagePropertyKey.mq2Flag, MessagePropertyKey.reconsumeTime, MessagePropertyKey.messageRegion,
-        MessagePropertyKey.traceSwitch, MessagePropertyKey.uniqueClientMessageIdKey, MessagePropertyKey.maxReconsumeTimes,
-        MessagePropertyKey.consumeStartTimestamp, MessagePropertyKey.transactionPreparedQueueOffset,
-        MessagePropertyKey.transactionCheckTimes, MessagePropertyKey.checkImmunityTimeInSeconds, MessagePropertyKey.instanceId,
-        MessagePropertyKey.correlationId, MessagePropertyKey.replyToClient, MessagePropertyKey.timeToLive,
-        MessagePropertyKey.arriveTime, MessagePropertyKey.pushReplyTime, MessagePropertyKey.messageType,
-        MessagePropertyKey.cluster, MessagePropertyKey.innerMultiDispatch, MessagePropertyKey.innerMultiQueueOffset,
-        MessagePropertyKey.shardingKey, MessagePropertyKey.timerDeliverMillis, "__transactionId__",
-    ]
 }

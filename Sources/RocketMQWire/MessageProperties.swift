@@ -135,8 +135,27 @@ public enum MessagePropertyKey {
     public static let innerMultiQueueOffset = "INNER_MULTI_QUEUE_OFFSET"
     public static let shardingKey = "SHARDING_KEY"
     public static let timerDeliverMillis = "TIMER_DELIVER_MS"
+    /// Go's and 5.x's transaction id property (docs/protocol-remoting.md §4.2).
+    public static let transactionId = "__transactionId__"
     /// `KEY_SEPARATOR`: keys in `KEYS` are separated by one space.
     public static let keySeparator = " "
+
+    /// Every key of docs/protocol-remoting.md §4.2: RocketMQ's own properties, written by the
+    /// client, the broker or the API's fields (tags, keys, delay level, sharding key), never by a
+    /// user property. The one list of them: the producer refuses a user property with one of these
+    /// names (so a message cannot forge its id, delay or tag), the binding refuses request metadata
+    /// that names one, and a consumed message's user properties are all the others.
+    public static let systemProperties: Set<String> = [
+        keys, tags, waitStoreMessageOK, delayTimeLevel, retryTopic, realTopic, realQueueId, transactionPrepared,
+        producerGroup, minOffset, maxOffset, buyerId, originMessageId, transferFlag, correctionFlag, mq2Flag,
+        reconsumeTime, messageRegion, traceSwitch, uniqueClientMessageIdKey, maxReconsumeTimes, consumeStartTimestamp,
+        transactionPreparedQueueOffset, transactionCheckTimes, checkImmunityTimeInSeconds, instanceId, correlationId,
+        replyToClient, timeToLive, arriveTime, pushReplyTime, messageType, cluster, innerMultiDispatch,
+        innerMultiQueueOffset, shardingKey, timerDeliverMillis, transactionId,
+    ]
+
+    /// Whether `key` is one of ``systemProperties``.
+    public static func isSystemProperty(_ key: String) -> Bool { systemProperties.contains(key) }
 }
 
 /// Message `sysFlag` bits (docs/protocol-remoting.md §4.3; `MessageSysFlag.java`).

@@ -127,6 +127,33 @@ final class ProducerTests: XCTestCase {
         try await server.stop()
     }
 
+    /// One list, one policy: a user property that names a RocketMQ system property is refused,
+    /// naming the key, and nothing is sent (it would forge the message's tag, id or delay).
+    func testAUserPropertyNamingASystemPropertyIsRefusedAndNothingIsSent() async throws {
+        let server = try await startServer(sendAnswer: Self.ok)
+        let producer = try await makeProducer(server)
+        for key in ["UNIQ_KEY", "TAGS", "DELAY"] {
+            let forged = OutgoingMessage(topic: "T", body: [1], properties: ["traceparent": "t", key: "forged"])
+            XCTAssertTrue(OutgoingMessage.isSystemProperty(key))
+            do {
+                _ = try await producer.send(forged)
+                XCTFail("expected invalidArgument for \(key)")
+            } catch RocketMQError.invalidArgument(let reason) {
+                XCTAssertEqual(reason, "message property \(key): a RocketMQ system property; choose another name")
+            }
+            do {
+                _ = try await producer.sendBatch([OutgoingMessage(topic: "T", body: [2]), forged])
+                XCTFail("expected invalidArgument for \(key) in a batch")
+            } catch RocketMQError.invalidArgument(let reason) {
+                XCTAssertTrue(reason.contains(key), reason)
+            }
+        }
+        XCTAssertFalse(server.requests.contains { $0.requestCode == .sendMessageV2 || $0.requestCode == .sendBatchMessage })
+        XCTAssertFalse(OutgoingMessage.isSystemProperty("traceparent"))
+        await producer.shutdown()
+        try await server.stop()
+    }
+
     func testShardingKeysPinAQueueAndBatchesGoAsOneRequest() async throws {
         let server = try await startServer(sendAnswer: Self.ok)
         let producer = try await makeProducer(server)

@@ -108,3 +108,16 @@ final class GoldenRequestHeaderTests: XCTestCase {
         }
     }
 }
+
+final class SystemPropertyListTests: XCTestCase {
+    /// docs/protocol-remoting.md §4.2: every key of the table, and nothing a user would name.
+    func testTheSystemPropertiesAreTheKeysOfTheProtocolTable() {
+        XCTAssertEqual(MessagePropertyKey.systemProperties.count, 38)
+        for key in ["KEYS", "TAGS", "WAIT", "DELAY", "UNIQ_KEY", "REAL_TOPIC", "CLUSTER", "SHARDING_KEY", "TIMER_DELIVER_MS", "__transactionId__"] {
+            XCTAssertTrue(MessagePropertyKey.isSystemProperty(key), key)
+        }
+        for key in ["traceparent", "tags", "color", ""] {
+            XCTAssertFalse(MessagePropertyKey.isSystemProperty(key), key)
+        }
+    }
+}
