@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "dapr-rocketmq-bench",
             dependencies: [
-                "GRPCCore", "DaprComponents", "DaprProto", "RocketMQClient", "RocketMQTestBroker",
+                "GRPCCore", "DaprComponents", "DaprProto", "RocketMQBinding", "RocketMQClient", "RocketMQTestBroker",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -200,6 +200,8 @@ let package = Package(
             dependencies: [
                 "RocketMQBinding", "RocketMQClient", "RocketMQHTTP", "RocketMQTestBroker", "MQHTTPTestServer",
                 "DaprComponents", "DaprProto", "GRPCCore", "TestSupport", "dapr-rocketmq",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],

@@ -5,6 +5,7 @@ import GRPCCore
 import Logging
 import NIOCore
 import NIOPosix
+import RocketMQBinding
 import RocketMQClient
 import RocketMQTestBroker
 

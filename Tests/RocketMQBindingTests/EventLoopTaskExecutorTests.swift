@@ -1,6 +1,6 @@
 import NIOCore
 import NIOPosix
-import RocketMQClient
+import RocketMQBinding
 import XCTest
 
 final class EventLoopTaskExecutorTests: XCTestCase {

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import XCTest
-@testable import RocketMQWire
+@testable import RocketMQClient
 
 final class FlushCoalescingHandlerTests: XCTestCase {
     private func makeChannel() throws -> (EmbeddedChannel, FlushCounter) {

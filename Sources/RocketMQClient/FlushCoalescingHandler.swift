@@ -7,14 +7,14 @@ import NIOCore
 /// socket write instead of one write each. Under load many requests are written in the same loop
 /// turn; a lone one waits only for that queued task, on the same thread. A close flushes first,
 /// so nothing written before it is dropped. Runs on the channel's event loop.
-public final class FlushCoalescingHandler: ChannelOutboundHandler {
-    public typealias OutboundIn = Any
+final class FlushCoalescingHandler: ChannelOutboundHandler {
+    typealias OutboundIn = Any
 
     private var flushQueued = false
 
-    public init() {}
+    init() {}
 
-    public func flush(context: ChannelHandlerContext) {
+    func flush(context: ChannelHandlerContext) {
         guard !flushQueued else { return }
         flushQueued = true
         context.eventLoop.assumeIsolated().execute { [self] in
@@ -24,7 +24,7 @@ public final class FlushCoalescingHandler: ChannelOutboundHandler {
         }
     }
 
-    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         if flushQueued {
             flushQueued = false
             context.flush()
