@@ -39,7 +39,7 @@ struct ConsumerStateMachine: Sendable {
         let generation: UInt64
         /// The offset the broker last took (the start offset at first): an unchanged offset is not
         /// sent again.
-        var lastCommitted: Int64?
+        var lastCommitted: Int64
         /// Orderly: whether the start offset was read again once the lock was first held.
         var offsetReadWhenLocked = false
 
@@ -169,8 +169,8 @@ struct ConsumerStateMachine: Sendable {
             return .close
         case .starting, .running:
             phase = .stopping
-            // Nothing more is pulled or delivered; acks and send-backs still count, so what they
-            // complete is committed below.
+            // Nothing more is pulled or delivered. Acks and send-backs still count: what they
+            // complete before the driver asks for `offsetsToCommit` is committed.
             for key in Array(queues.keys) {
                 _ = withQueue(key) { _ = $0.process.drop() }
             }
@@ -198,8 +198,8 @@ struct ConsumerStateMachine: Sendable {
     }
 
     /// The subscribable queues of `topic` and the group's members were learned: the queues are
-    /// shared out again (docs/protocol-remoting.md §5.3). A queue given up is dropped at once; its
-    /// messages still out are acknowledged into the void (their generation is gone).
+    /// shared out again (docs/protocol-remoting.md §5.3). A queue given up is dropped at once; acks of
+    /// its messages still out change nothing (their generation is gone).
     mutating func rebalance(topic: String, queues subscribable: [MessageQueue], members: [String]) -> RebalanceAction {
         guard isRunning else { return .none }
         switch assignment.rebalance(topic: topic, queues: subscribable, clientIDs: members) {
