@@ -10,7 +10,7 @@ import Foundation
 ///
 /// The call pointer is borrowed: each running batch's completion keeps `owner` (the object that
 /// owns the `grpc_call`) alive, so the pointer stays valid while batches run.
-final class CallStreams: @unchecked Sendable {
+package final class CallStreams: @unchecked Sendable {
     private let call: OpaquePointer  // grpc_call*, borrowed from `owner`
     private unowned(unsafe) let owner: AnyObject
     private let lock = NSLock()
@@ -23,14 +23,14 @@ final class CallStreams: @unchecked Sendable {
     private var nextSends: [PendingSend] = []
     private typealias PendingSend = (operations: [Operation], done: @Sendable (Bool) -> Void)
 
-    init(call: OpaquePointer, owner: AnyObject) {
+    package init(call: OpaquePointer, owner: AnyObject) {
         self.call = call
         self.owner = owner
     }
 
     /// Queues a send batch; `makeOperations` learns whether this is the call's first send (the
     /// server puts its response headers in that one). `done` gets whether the batch succeeded.
-    func send(_ done: @escaping @Sendable (Bool) -> Void, _ makeOperations: (_ first: Bool) -> [Operation]) {
+    package func send(_ done: @escaping @Sendable (Bool) -> Void, _ makeOperations: (_ first: Bool) -> [Operation]) {
         lock.lock()
         let operations = makeOperations(!firstSendQueued)
         firstSendQueued = true
@@ -73,7 +73,7 @@ final class CallStreams: @unchecked Sendable {
 
     /// Receives every message, calling `handler` for each and once with nil when the peer has
     /// finished sending or the call ended.
-    func receiveAll(_ handler: @escaping @Sendable ([UInt8]?) -> Void) {
+    package func receiveAll(_ handler: @escaping @Sendable ([UInt8]?) -> Void) {
         let owner = self.owner
         do {
             try OperationBatch([.receiveMessage]).start(on: call) { [self] result in

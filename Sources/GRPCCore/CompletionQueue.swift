@@ -7,15 +7,15 @@ import Foundation
 /// only turns each event into `CompletionTag.complete(success:)`, which resumes the waiting
 /// Swift task; handlers never run on this thread. The thread ends when the queue, after
 /// `shutdown()`, reports `GRPC_QUEUE_SHUTDOWN`; then the queue is destroyed.
-final class CompletionQueue: @unchecked Sendable {
-    let pointer: OpaquePointer  // grpc_completion_queue*, owned
+package final class CompletionQueue: @unchecked Sendable {
+    package let pointer: OpaquePointer  // grpc_completion_queue*, owned
     private let drained = OneShotEvent()
 
-    init() {
+    package init() {
         pointer = grpc_completion_queue_create_for_next(nil)
     }
 
-    func startPolling(name: String) {
+    package func startPolling(name: String) {
         let thread = Thread { [self] in
             // Named from inside: on Linux, a name set before `start()` never reaches the kernel.
             Thread.current.name = name
@@ -38,7 +38,7 @@ final class CompletionQueue: @unchecked Sendable {
 
     /// Shuts the queue down and returns once the poller has drained it and stopped. Call once,
     /// after the server using it has been destroyed, and only after `startPolling`.
-    func shutdownAndDrain() async {
+    package func shutdownAndDrain() async {
         grpc_completion_queue_shutdown(pointer)
         await drained.wait()
     }

@@ -5,7 +5,7 @@ import CGRPCCore
 /// `complete(tag:success:)` when the event arrives, whether a poller took it from a queue or a
 /// callback queue ran the functor, or by the submitter when the core refused the operation, in
 /// which case no event will ever come.
-class CompletionTag {
+package class CompletionTag {
     private let tag: UnsafeMutablePointer<cgrpc_tag>
 
     init() {

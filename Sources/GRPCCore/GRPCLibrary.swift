@@ -2,13 +2,13 @@ import CGRPCCore
 
 /// `grpc_init` / `grpc_shutdown`. The core counts them itself; each owner (a server) calls
 /// `retain` once when it is created and `release` once after everything of its is destroyed.
-enum GRPCLibrary {
-    static func retain() {
+package enum GRPCLibrary {
+    package static func retain() {
         _ = abseilDeadlockDetectionIsOff
         grpc_init()
     }
 
-    static func release() { grpc_shutdown() }
+    package static func release() { grpc_shutdown() }
 
     /// Set once, before the first `grpc_init`: the core's mutexes then skip the debug-build
     /// lock-order bookkeeping (see `cgrpc_disable_abseil_deadlock_detection`). False where the

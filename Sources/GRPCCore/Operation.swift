@@ -2,7 +2,7 @@ import CGRPCCore
 
 /// One operation of a batch, mirroring the core's `grpc_op_type`.
 /// Turned into C in exactly one place, `OperationBatch.init`.
-enum Operation {
+package enum Operation {
     case sendInitialMetadata(Metadata)
     case sendMessage([UInt8])
     case sendCloseFromClient
@@ -14,13 +14,13 @@ enum Operation {
 }
 
 /// What a completed batch produced.
-struct BatchResult {
+package struct BatchResult {
     /// The event's success flag: false when the call ended before the batch could run.
-    var success: Bool
+    package var success: Bool
     /// For `.receiveMessage`: the message, or nil when the client closed its side (or failed).
-    var message: [UInt8]?
+    package var message: [UInt8]?
     /// For `.receiveCloseOnServer`: whether the call was cancelled, timed out or broke.
-    var cancelled: Bool
+    package var cancelled: Bool
     /// For `.receiveStatusOnClient`: the call's final status.
-    var status: GRPCStatus?
+    package var status: GRPCStatus?
 }

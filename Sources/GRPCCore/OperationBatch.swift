@@ -4,7 +4,7 @@ import CGRPCCore
 /// which must live until the core reports completion. The batch is its own completion tag:
 /// the poller completes (and releases) it exactly once; if the core refuses the batch it is
 /// released at once and the caller gets the error.
-final class OperationBatch: CompletionTag {
+package final class OperationBatch: CompletionTag {
     private let operations: UnsafeMutablePointer<grpc_op>
     private let count: Int
     private var keepAlive: [AnyObject] = []
@@ -17,7 +17,7 @@ final class OperationBatch: CompletionTag {
     private var completion: ((BatchResult) -> Void)?
 
     /// `bufferingMessage`: the batch's message carries the core's buffer hint (see `CallStreams`).
-    init(_ ops: [Operation], bufferingMessage: Bool = false) {
+    package init(_ ops: [Operation], bufferingMessage: Bool = false) {
         count = ops.count
         operations = .allocate(capacity: ops.count)
         super.init()
@@ -77,7 +77,7 @@ final class OperationBatch: CompletionTag {
     /// thread or, for a call bound to a callback queue, possibly inside this call (so it must
     /// not block, nor take a lock held around `start`). Throws `CoreError.startBatchFailed`, and
     /// never calls `completion`, when the core refuses the batch.
-    func start(on call: OpaquePointer, completion: @escaping (BatchResult) -> Void) throws {
+    package func start(on call: OpaquePointer, completion: @escaping (BatchResult) -> Void) throws {
         self.completion = completion
         let tag = retainedPointer()
         let error = grpc_call_start_batch(call, operations, count, tag, nil)
@@ -89,7 +89,7 @@ final class OperationBatch: CompletionTag {
     }
 
     /// Starts the batch on `call` and suspends until the core completes it.
-    func run(on call: OpaquePointer) async throws -> BatchResult {
+    package func run(on call: OpaquePointer) async throws -> BatchResult {
         try await withCheckedThrowingContinuation { continuation in
             do {
                 try start(on: call) { continuation.resume(returning: $0) }

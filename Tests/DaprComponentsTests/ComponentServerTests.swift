@@ -2,6 +2,7 @@ import DaprComponents
 import DaprProto
 import Foundation
 import GRPCCore
+import GRPCTestClient
 import TestSupport
 import Logging
 import XCTest

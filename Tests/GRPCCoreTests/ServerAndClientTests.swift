@@ -1,5 +1,6 @@
 import Foundation
 @testable import GRPCCore
+import GRPCTestClient
 import XCTest
 
 /// The Swift server and client layers over the C core, talking on a temporary Unix socket.

@@ -1,9 +1,13 @@
 import CGRPCCore
 import Foundation
+import GRPCCore
 
 /// A client connection on the C core (insecure; for `unix:` and loopback targets), with its own
-/// completion queue and poller thread. Used by the benchmark and tests; the component itself
-/// only serves. Owns the `grpc_channel`; `close()` destroys it once every call has finished.
+/// completion queue and poller thread. Used by the tests and the benchmark only; the component
+/// itself only serves, so this lives beside the tests, not in GRPCCore. It builds on GRPCCore's
+/// package-level pieces (the completion queue, operation batches, call streams) and calls the C
+/// core itself only for the channel and its calls. Owns the `grpc_channel`; `close()` destroys it
+/// once every call has finished.
 public final class ClientChannel: @unchecked Sendable {
     let pointer: OpaquePointer  // grpc_channel*, owned
     let queue: CompletionQueue
