@@ -2,7 +2,6 @@ import DaprComponents
 import DaprProto
 import Foundation
 import RocketMQClient
-import RocketMQWire
 
 /// A `create` invocation's request metadata, parsed (docs/component-spec.md §3).
 struct CreateRequest {
@@ -89,22 +88,70 @@ extension CreateRequest {
     /// first object also as the response metadata. Written directly: Foundation's sorted-keys
     /// serialisation compares keys with locale collation and cost a quarter of a create's CPU.
     static func response(_ described: [[String: String]]) -> InvokeResponse {
-        var writer = FastJSONWriter()
+        var writer = ResponseJSONWriter()
         // Sized once: each field is its text plus quotes and separators, unless it needs escapes.
-        writer.reserveCapacity(described.reduce(2) { size, object in
+        writer.bytes.reserveCapacity(described.reduce(2) { size, object in
             object.reduce(size + 3) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 }
         })
-        writer.fragment("[")
+        writer.bytes.append(UInt8(ascii: "["))
         for (index, object) in described.enumerated() {
-            writer.fragment(index == 0 ? "{" : ",{")
+            if index > 0 { writer.bytes.append(UInt8(ascii: ",")) }
+            writer.bytes.append(UInt8(ascii: "{"))
             for (fieldIndex, field) in object.sorted(by: { $0.key < $1.key }).enumerated() {
-                if fieldIndex > 0 { writer.fragment(",") }
-                writer.key(field.key)
+                if fieldIndex > 0 { writer.bytes.append(UInt8(ascii: ",")) }
+                writer.string(field.key)
+                writer.bytes.append(UInt8(ascii: ":"))
                 writer.string(field.value)
             }
-            writer.fragment("}")
+            writer.bytes.append(UInt8(ascii: "}"))
         }
-        writer.fragment("]")
+        writer.bytes.append(UInt8(ascii: "]"))
         return InvokeResponse(data: writer.bytes, metadata: described.first ?? [:], contentType: "application/json")
+    }
+}
+
+/// The little JSON the `create` answer needs: strings, escaped as RFC 8259 asks (`"` and `\\`
+/// backslashed; `\b \t \n \f \r` short; other control characters and DEL as `\u00XX`, uppercase
+/// hex), everything else as raw UTF-8. The binding's own: the wire module's writer imitates
+/// fastjson for frames, which is the client's business, not this answer's.
+private struct ResponseJSONWriter {
+    var bytes: [UInt8] = []
+
+    /// Appends `value` quoted and escaped; the runs between escapes are copied whole.
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { text in
+            var runStart = 0
+            for index in text.indices {
+                let byte = text[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
+                appendEscaped(byte)
+                runStart = index + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        let short: UInt8?
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): short = byte
+        case 0x08: short = UInt8(ascii: "b")
+        case 0x09: short = UInt8(ascii: "t")
+        case 0x0A: short = UInt8(ascii: "n")
+        case 0x0C: short = UInt8(ascii: "f")
+        case 0x0D: short = UInt8(ascii: "r")
+        default: short = nil
+        }
+        bytes.append(UInt8(ascii: "\\"))
+        if let short {
+            bytes.append(short)
+            return
+        }
+        func hex(_ digit: UInt8) -> UInt8 { digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "A") + digit - 10 }
+        bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex(byte >> 4), hex(byte & 0xF)])
     }
 }
