@@ -1,12 +1,14 @@
+import AsyncHTTPClient
 import NIOCore
-import NIOPosix
+import NIOHTTP1
 
-/// The address-server lookup of docs/protocol-remoting.md §8.3: a plain HTTP/1.1 GET whose body is
+/// The address-server lookup of docs/protocol-remoting.md §8.3: a plain HTTP GET whose body is
 /// `ip:port;ip:port`.
 ///
-/// A deliberately tiny HTTP client (one request, `Connection: close`, body read to end of stream or
-/// `Content-Length`, chunked decoding) on NIO, because FoundationNetworking is not wanted. The
-/// response is bounded: anything above `maxResponseBytes` is an error.
+/// Through AsyncHTTPClient (HTTP/1.1; sized, chunked or read-to-close bodies), on the client's own
+/// event loop group, one short-lived `HTTPClient` per lookup (lookups are minutes apart). No
+/// redirects are followed and a refused connection is not retried: the caller keeps its last list
+/// and asks again later. The response is bounded: anything above `maxResponseBytes` is an error.
 enum NameServerAddressFetcher {
     static let maxResponseBytes = 64 * 1024
 
@@ -19,36 +21,49 @@ enum NameServerAddressFetcher {
         return "http://\(hostPart)/rocketmq/nsaddr"
     }
 
-    /// Fetches and parses the list. Never blocks: runs on `group`.
+    /// Fetches and parses the list. Never blocks: runs on `group`. Errors: `.invalidArgument` for a
+    /// URL that is not `http://host[:port]/path`, `.timeout` when no whole answer came within
+    /// `timeout`, `.unreachable` when the server cannot be reached or answers other than 200,
+    /// `.protocolViolation` for an answer above `maxResponseBytes`.
     static func fetch(url: String, group: EventLoopGroup, timeout: TimeAmount) async throws -> [String] {
-        guard let (host, port, path) = parse(url: url) else {
+        guard let (host, port, _) = parse(url: url) else {
             throw RocketMQError.invalidArgument("name server domain URL '\(url)' is not http://host[:port]/path")
         }
-        let eventLoop = group.next()
-        let done = eventLoop.makePromise(of: [UInt8].self)
-        let connect = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: done))
-                }
-            }
-            .connect(host: host, port: port)
-        let timeoutTask = eventLoop.scheduleTask(in: timeout) {
-            done.fail(RocketMQError.timeout("name server lookup \(url)"))
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: timeout, read: timeout)
+        configuration.httpVersion = .http1Only
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
+        let body: ByteBuffer
+        do {
+            body = try await get(url, with: client, timeout: timeout)
+        } catch let error as RocketMQError {
+            try? await client.shutdown()
+            throw error
+        } catch let error as HTTPClientError where [.connectTimeout, .readTimeout, .deadlineExceeded].contains(error) {
+            try? await client.shutdown()
+            throw RocketMQError.timeout("name server lookup \(url)")
+        } catch {
+            try? await client.shutdown()
+            throw RocketMQError.unreachable(address: "\(host):\(port)", reason: "\(error)")
         }
-        connect.whenFailure { error in
-            done.fail(RocketMQError.unreachable(address: "\(host):\(port)", reason: "\(error)"))
+        try? await client.shutdown()
+        return parseAddressList(String(buffer: body))
+    }
+
+    private static func get(_ url: String, with client: HTTPClient, timeout: TimeAmount) async throws -> ByteBuffer {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "text/plain")
+        let response = try await client.execute(request, timeout: timeout)
+        guard response.status == .ok else {
+            throw RocketMQError.unreachable(address: url, reason: "HTTP status \(response.status.code)")
         }
-        connect.whenSuccess { channel in
-            let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nAccept: text/plain\r\nConnection: close\r\n\r\n"
-            channel.writeAndFlush(channel.allocator.buffer(string: request), promise: nil)
-            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        do {
+            return try await response.body.collect(upTo: maxResponseBytes)
+        } catch is NIOTooManyBytesError {
+            throw RocketMQError.protocolViolation("name server lookup response too large")
         }
-        defer { timeoutTask.cancel() }
-        let raw = try await done.futureResult.get()
-        let body = try HTTPResponseParser.body(of: raw, url: url)
-        return parseAddressList(String(decoding: body, as: UTF8.self))
     }
 
     /// `ip:port;ip:port` (Java cuts at the first line break, Go trims; we do both).
@@ -69,107 +84,5 @@ enum NameServerAddressFetcher {
         }
         guard !authority.isEmpty else { return nil }
         return (String(authority), 80, path)
-    }
-
-    /// Collects the raw response until the server closes, bounded.
-    private final class ResponseCollector: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        private let promise: EventLoopPromise<[UInt8]>
-        private var bytes: [UInt8] = []
-
-        init(promise: EventLoopPromise<[UInt8]>) {
-            self.promise = promise
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var buffer = unwrapInboundIn(data)
-            bytes.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
-            if bytes.count > NameServerAddressFetcher.maxResponseBytes {
-                promise.fail(RocketMQError.protocolViolation("name server lookup response too large"))
-                context.close(promise: nil)
-            } else if HTTPResponseParser.isComplete(bytes) {
-                promise.succeed(bytes)
-                context.close(promise: nil)
-            }
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            promise.succeed(bytes)
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: Error) {
-            promise.fail(error)
-            context.close(promise: nil)
-        }
-    }
-}
-
-/// Just enough HTTP/1.1 response parsing for the address server.
-enum HTTPResponseParser {
-    /// Whether a `Content-Length` response is complete (otherwise wait for the close).
-    static func isComplete(_ raw: [UInt8]) -> Bool {
-        guard let (headers, bodyStart) = split(raw), let length = contentLength(headers) else { return false }
-        return raw.count - bodyStart >= length
-    }
-
-    static func body(of raw: [UInt8], url: String) throws -> [UInt8] {
-        guard let (headers, bodyStart) = split(raw) else {
-            throw RocketMQError.protocolViolation("name server lookup \(url): incomplete HTTP response")
-        }
-        let statusLine = headers.first ?? ""
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-            throw RocketMQError.protocolViolation("name server lookup \(url): bad status line '\(statusLine)'")
-        }
-        guard status == 200 else {
-            throw RocketMQError.unreachable(address: url, reason: "HTTP status \(status)")
-        }
-        var body = Array(raw[bodyStart...])
-        if let length = contentLength(headers) {
-            body = Array(body.prefix(length))
-        } else if headers.contains(where: { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }) {
-            body = try dechunk(body, url: url)
-        }
-        return body
-    }
-
-    private static func split(_ raw: [UInt8]) -> (headers: [String], bodyStart: Int)? {
-        let marker: [UInt8] = [13, 10, 13, 10]
-        guard raw.count >= 4 else { return nil }
-        for index in 0...(raw.count - 4) where Array(raw[index..<index + 4]) == marker {
-            let head = String(decoding: raw[..<index], as: UTF8.self)
-            let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
-            return (lines, index + 4)
-        }
-        return nil
-    }
-
-    private static func contentLength(_ headers: [String]) -> Int? {
-        for line in headers.dropFirst() where line.lowercased().hasPrefix("content-length:") {
-            return Int(line.dropFirst("content-length:".count).trimmed())
-        }
-        return nil
-    }
-
-    private static func dechunk(_ body: [UInt8], url: String) throws -> [UInt8] {
-        var output: [UInt8] = []
-        var index = 0
-        while index < body.count {
-            guard let lineEnd = (index..<body.count - 1).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }) else {
-                break
-            }
-            let sizeText = String(decoding: body[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmed(), radix: 16) else {
-                throw RocketMQError.protocolViolation("name server lookup \(url): bad chunk size")
-            }
-            if size == 0 { break }
-            let start = lineEnd + 2
-            guard start + size <= body.count else {
-                throw RocketMQError.protocolViolation("name server lookup \(url): truncated chunk")
-            }
-            output.append(contentsOf: body[start..<start + size])
-            index = start + size + 2
-        }
-        return output
     }
 }

@@ -128,6 +128,88 @@ final class NameServerAddressFetcherTests: XCTestCase {
         try await server.close()
     }
 
+    /// Serves `response` (raw HTTP) to every request; closes after it when `close`.
+    private func rawServer(_ response: String?, close: Bool = false) async throws -> (Channel, String) {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(RawHTTP(response: response, close: close))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return (server, "http://127.0.0.1:\(server.localAddress!.port!)/rocketmq/nsaddr")
+    }
+
+    private func fetch(_ url: String, timeout: TimeAmount = .seconds(5)) async throws -> [String] {
+        try await NameServerAddressFetcher.fetch(url: url, group: MultiThreadedEventLoopGroup.singleton, timeout: timeout)
+    }
+
+    func testChunkedAndReadToCloseAnswersAreRead() async throws {
+        let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\na:1;b:\r\n1\r\n2\r\n0\r\n\r\n"
+        let (first, firstURL) = try await rawServer(chunked)
+        let fromChunks = try await fetch(firstURL)
+        XCTAssertEqual(fromChunks, ["a:1", "b:2"])
+        try await first.close()
+        let (second, secondURL) = try await rawServer("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nc:3;d:4", close: true)
+        let toClose = try await fetch(secondURL)
+        XCTAssertEqual(toClose, ["c:3", "d:4"])
+        try await second.close()
+    }
+
+    func testAnAnswerOtherThan200IsUnreachable() async throws {
+        let (server, url) = try await rawServer("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno")
+        do {
+            _ = try await fetch(url)
+            XCTFail("expected unreachable")
+        } catch RocketMQError.unreachable(let address, let reason) {
+            XCTAssertEqual(address, url)
+            XCTAssertEqual(reason, "HTTP status 404")
+        }
+        try await server.close()
+    }
+
+    func testAnAnswerAboveTheBoundIsAProtocolViolation() async throws {
+        let body = String(repeating: "x", count: NameServerAddressFetcher.maxResponseBytes + 1)
+        let (server, url) = try await rawServer("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        do {
+            _ = try await fetch(url)
+            XCTFail("expected a protocol violation")
+        } catch RocketMQError.protocolViolation(let message) {
+            XCTAssertTrue(message.contains("too large"), message)
+        }
+        try await server.close()
+    }
+
+    func testASilentServerTimesOutAndARefusedOneIsUnreachable() async throws {
+        let (server, url) = try await rawServer(nil)
+        let start = ContinuousClock.now
+        do {
+            _ = try await fetch(url, timeout: .milliseconds(300))
+            XCTFail("expected a timeout")
+        } catch RocketMQError.timeout(let what) {
+            XCTAssertEqual(what, "name server lookup \(url)")
+        }
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(3))
+        try await server.close()
+        do {
+            _ = try await fetch(url)  // nothing listens there any more
+            XCTFail("expected unreachable")
+        } catch RocketMQError.unreachable(let address, _) {
+            XCTAssertEqual(address, url.dropFirst("http://".count).prefix { $0 != "/" }.description)
+        }
+    }
+
+    func testOnlyPlainHTTPURLsAreFetched() async throws {
+        for url in ["https://127.0.0.1:1/x", "ftp://h/x", "http://", "http://h:notaport/x"] {
+            do {
+                _ = try await fetch(url)
+                XCTFail("expected invalidArgument for \(url)")
+            } catch RocketMQError.invalidArgument(let message) {
+                XCTAssertTrue(message.contains(url), message)
+            }
+        }
+    }
+
     func testDomainsBecomeTheJavaURL() {
         XCTAssertEqual(NameServerAddressFetcher.url(forDomain: "jmenv.example"), "http://jmenv.example:8080/rocketmq/nsaddr")
         XCTAssertEqual(NameServerAddressFetcher.url(forDomain: "host:81"), "http://host:81/rocketmq/nsaddr")
@@ -157,6 +239,29 @@ final class NameServerAddressFetcherTests: XCTestCase {
         pool.shutdown()
         try await http.close()
         try await nameServer.stop()
+    }
+
+    /// Answers the first complete request head with `response` (nil: never answers).
+    private final class RawHTTP: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        private let response: String?
+        private let close: Bool
+        private var request = ""
+
+        init(response: String?, close: Bool) {
+            self.response = response
+            self.close = close
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            request += buffer.readString(length: buffer.readableBytes) ?? ""
+            guard request.contains("\r\n\r\n"), let response else { return }
+            request = ""
+            let written = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response)))
+            if close { written.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) } }
+        }
     }
 
     private final class CannedHTTP: ChannelInboundHandler {
