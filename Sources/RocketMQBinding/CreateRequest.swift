@@ -15,7 +15,7 @@ struct CreateRequest {
     static let delayLevelSeconds: [Int64] = [1, 5, 10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200]
 
     var messages: [OutgoingMessage]
-    /// `startDeliverTime` (epoch ms): scheduled delivery, for the HTTP access protocol.
+    /// `startDeliverTime` (epoch ms): delivery at that time (the HTTP protocol's, or a RocketMQ 5 timer message over tcp).
     var startDeliverTime: Int64?
 
     init(data: [UInt8], metadata: [String: String], component: BindingMetadata) throws {

@@ -64,11 +64,13 @@ final class RemotingOutput: OutputTransport {
             }
         }
         let parsed = try CreateRequest(data: request.data, metadata: request.metadata, component: metadata)
-        if parsed.startDeliverTime != nil {
-            throw ComponentError.invalidArgument("request metadata startDeliverTime: supported with accessProto http only; with tcp use delayLevel")
+        var messages = parsed.messages
+        if let deliverAt = parsed.startDeliverTime {
+            try await requireTimerMessages(for: messages.map(\.topic))
+            for index in messages.indices { messages[index].deliverTimeMillis = deliverAt }
         }
         var results: [SendResult] = []
-        for message in parsed.messages {
+        for message in messages {
             let metrics = BindingMetrics.shared.topic(message.topic), started = ContinuousClock.now
             do {
                 results.append(try await producer.send(message))
@@ -84,6 +86,24 @@ final class RemotingOutput: OutputTransport {
             throw ComponentError(.unavailable, "sending to topic \(result.topic): broker answered \(result.status.rawValue) (message \(result.messageID) was stored on the master)")
         }
         return CreateRequest.response(results.map(Self.describe))
+    }
+
+    /// `startDeliverTime` over tcp is a RocketMQ 5 timer message: a 4.x broker would keep the
+    /// property and deliver at once, so it is refused there before anything is sent.
+    private func requireTimerMessages(for topics: [String]) async throws {
+        for topic in topics {
+            let support: (supported: Bool, lowestVersion: Int32)
+            do {
+                support = try await producer.timerSupport(topic: topic)
+            } catch {
+                throw componentError(error, "asking the brokers of topic \(topic) for their version")
+            }
+            guard support.supported else {
+                throw ComponentError.failedPrecondition(
+                    "request metadata startDeliverTime: delivery at an arbitrary time needs RocketMQ 5 (timer messages), and a broker of topic "
+                        + "\(topic) is RocketMQ 4 (version \(support.lowestVersion)); delayLevel (1 s to 2 h in 18 steps) works on every version")
+            }
+        }
     }
 
     static func describe(_ result: SendResult) -> [String: String] {

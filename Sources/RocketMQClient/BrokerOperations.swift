@@ -128,9 +128,13 @@ struct BrokerOperations: Sendable {
     }
 
     /// HEART_BEAT with the given data.
-    func heartbeat(_ data: HeartbeatData, address: String) async throws {
+    /// HEART_BEAT with the given data; returns the broker's `version` (its `MQVersion` ordinal,
+    /// docs/protocol-remoting.md §1.6), which tells a 4.x broker from a 5.x one.
+    @discardableResult
+    func heartbeat(_ data: HeartbeatData, address: String) async throws -> Int32 {
         let response = try await pool.request(address, Self.heartbeatRequest(data), timeout: requestTimeout)
         guard response.responseCode == .success else { throw ResponseErrors.error(for: response) }
+        return response.version
     }
 
     /// HEART_BEAT to each address in turn; a failure is logged and the next broker still gets its own.

@@ -18,11 +18,16 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var shardingKey: String?
     /// The user flag (`Message.flag`).
     public var flag: Int32
+    /// RocketMQ 5 timer messages: deliver at this time (epoch milliseconds), through the
+    /// `TIMER_DELIVER_MS` property the 5.x Java client's `setDeliverTimeMs` sets. A 4.x broker keeps
+    /// it as an ordinary property and delivers at once: check `Producer.supportsTimerMessages` first.
+    public var deliverTimeMillis: Int64?
 
     public init(
         topic: String, body: [UInt8], tags: String? = nil, keys: [String] = [], properties: [String: String] = [:],
-        delayLevel: Int? = nil, shardingKey: String? = nil, flag: Int32 = 0
+        delayLevel: Int? = nil, shardingKey: String? = nil, flag: Int32 = 0, deliverTimeMillis: Int64? = nil
     ) {
+        self.deliverTimeMillis = deliverTimeMillis
         self.topic = topic
         self.body = body
         self.tags = tags

@@ -20,6 +20,8 @@ public final class Producer: Sendable {
         /// Brokers sent to: sent heartbeats, and unregistered from at shutdown (name servers do not
         /// know UNREGISTER_CLIENT and never answer it).
         var brokers: Set<String> = []
+        /// The `version` each broker answered a heartbeat with.
+        var brokerVersions: [String: Int32] = [:]
         var heartbeats: Task<Void, Never>?
     }
 
@@ -117,10 +119,45 @@ public final class Producer: Sendable {
             missing = error
         }
         for address in route.masterAddresses.sorted() {
-            try await broker.heartbeat(heartbeatData, address: address)
-            state.withLockedValue { _ = $0.brokers.insert(address) }
+            try await heartbeat(address)
         }
         if let missing { throw missing }
+    }
+
+    /// The first `version` of RocketMQ 5 (`MQVersion.Version.V5_0_0`, docs/protocol-remoting.md §1.6).
+    public static let firstVersionWithTimers: Int32 = 413
+
+    /// Whether every master broker of `topic` (of the TBW102 template for a topic not created yet)
+    /// is RocketMQ 5 or later, so timer messages (`deliverTimeMillis`) are delivered at their time.
+    /// Returns the lowest version seen, for an error that names it.
+    public func timerSupport(topic: String) async throws -> (supported: Bool, lowestVersion: Int32) {
+        let route: TopicRoute
+        do {
+            route = try await nameServer.route(for: namespace.wrap(topic))
+        } catch RocketMQError.topicNotFound(let name, let remark) {
+            guard let template = try? await nameServer.route(for: "TBW102") else { throw RocketMQError.topicNotFound(topic: name, remark: remark) }
+            route = template
+        }
+        var lowest = Int32.max
+        for address in route.masterAddresses.sorted() {
+            if let known = state.withLockedValue({ $0.brokerVersions[address] }) {
+                lowest = min(lowest, known)
+            } else {
+                lowest = min(lowest, try await heartbeat(address))
+            }
+        }
+        return (lowest >= Self.firstVersionWithTimers && lowest != .max, lowest)
+    }
+
+    /// Sends this producer's heartbeat to `address`, remembering the broker and its version.
+    @discardableResult
+    private func heartbeat(_ address: String) async throws -> Int32 {
+        let version = try await broker.heartbeat(heartbeatData, address: address)
+        state.withLockedValue { state in
+            state.brokers.insert(address)
+            state.brokerVersions[address] = version
+        }
+        return version
     }
 
     /// Sends one message and waits until the broker stored it. Retries up to `retries` times on
@@ -204,6 +241,9 @@ public final class Producer: Sendable {
         if let level = message.delayLevel, !(1...18).contains(level) {
             throw RocketMQError.invalidArgument("delay level \(level) is outside 1...18")
         }
+        if message.delayLevel != nil, message.deliverTimeMillis != nil {
+            throw RocketMQError.invalidArgument("a message takes a delay level or a delivery time, not both")
+        }
     }
 
     private func prepare(_ message: OutgoingMessage) throws -> PreparedMessage {
@@ -243,6 +283,7 @@ public final class Producer: Sendable {
         if !keys.isEmpty { pairs.append((MessagePropertyKey.keys, keys.joined(separator: MessagePropertyKey.keySeparator))) }
         if let level = message.delayLevel { pairs.append((MessagePropertyKey.delayTimeLevel, String(level))) }
         if let key = message.shardingKey, !key.isEmpty { pairs.append((MessagePropertyKey.shardingKey, key)) }
+        if let time = message.deliverTimeMillis { pairs.append((MessagePropertyKey.timerDeliverMillis, String(time))) }
         pairs.append((MessagePropertyKey.waitStoreMessageOK, "true"))
         pairs.append((MessagePropertyKey.uniqueClientMessageIdKey, uniqueKey))
         return pairs

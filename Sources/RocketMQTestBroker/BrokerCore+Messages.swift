@@ -102,7 +102,13 @@ extension BrokerCore {
         } else {
             let message = storable(body: command.body, flag: header.flag, properties: header.properties ?? "")
             let level = Int32(message.properties[MessagePropertyKey.delayTimeLevel] ?? "") ?? 0
-            if level > 0, header.sysFlag & MessageSysFlag.transactionTypeMask == 0 {
+            let deliverAt = configuration.version >= Self.firstTimerVersion
+                ? Int64(message.properties[MessagePropertyKey.timerDeliverMillis] ?? "").flatMap { $0 > now ? $0 : nil } : nil
+            if let deliverAt, header.sysFlag & MessageSysFlag.transactionTypeMask == 0 {
+                let parked = parkForTimer(message, until: deliverAt)
+                ids.append(parked.offsetMsgId)
+                firstOffset = parked.queueOffset
+            } else if level > 0, header.sysFlag & MessageSysFlag.transactionTypeMask == 0 {
                 let (physical, scheduleOffset) = schedule(message, level: level)
                 ids.append(MessageID.offsetMessageID(storeHost: storeHost, commitLogOffset: physical))
                 firstOffset = scheduleOffset
@@ -152,6 +158,35 @@ extension BrokerCore {
             messagesArrived(topic: delivered.topic, queueId: delivered.queueId)
         }
         return (slot.physicalOffset, slot.queueOffset)
+    }
+
+    // MARK: Timer messages (RocketMQ 5)
+
+    static let firstTimerVersion: Int32 = 413
+    static let timerTopic = "rmq_sys_wheel_timer"
+
+    /// Parks `message` in `rmq_sys_wheel_timer` (with `REAL_TOPIC`/`REAL_QID`, as a 5.x broker's
+    /// timer store does) and puts it in its topic and queue once `deliverAt` (epoch ms) has come.
+    func parkForTimer(_ message: StoredMessage, until deliverAt: Int64) -> StoredMessage {
+        var props = PropertyList(message.propertiesText)
+        props[MessagePropertyKey.realTopic] = message.topic
+        props[MessagePropertyKey.realQueueId] = String(message.queueId)
+        var parked = message
+        parked.topic = Self.timerTopic
+        parked.queueId = 0
+        parked.propertiesText = props.text
+        if store.topics[Self.timerTopic] == nil { store.createTopic(Self.timerTopic, queueNums: 1) }
+        let stored = store.append(parked)
+        nextScheduledID += 1
+        let id = nextScheduledID
+        scheduledDeliveries[id] = eventLoop.scheduleTask(in: .milliseconds(max(deliverAt - Self.nowMillis(), 0))) { [self] in
+            scheduledDeliveries[id] = nil
+            var delivered = message
+            delivered.storeTimestamp = Self.nowMillis()
+            _ = store.append(delivered)
+            messagesArrived(topic: delivered.topic, queueId: delivered.queueId)
+        }
+        return stored
     }
 
     // MARK: Pull

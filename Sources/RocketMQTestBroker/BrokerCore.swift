@@ -207,6 +207,7 @@ final class BrokerCore: @unchecked Sendable {
         guard !request.isOneway else { return }
         var response = response
         response.language = RemotingCommand.defaultLanguage
+        response.version = configuration.version
         if let delay = responseDelay {
             eventLoop.scheduleTask(in: delay) {
                 channel.writeAndFlush(response, promise: nil)

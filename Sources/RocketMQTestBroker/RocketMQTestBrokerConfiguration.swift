@@ -16,6 +16,11 @@ public struct RocketMQTestBrokerConfiguration: Sendable {
         }
     }
 
+    /// The `version` every answer carries (`MQVersion` ordinal, docs/protocol-remoting.md §1.6):
+    /// 409 is 4.9.8. From 413 (5.0.0) on the broker also models RocketMQ 5 timer messages: a
+    /// message with `TIMER_DELIVER_MS` in the future is parked in `rmq_sys_wheel_timer` and
+    /// delivered to its topic at that time; a 4.x broker keeps the property as an ordinary one.
+    public var version: Int32 = 409
     /// Interface to bind; loopback by default. Ports are always ephemeral.
     public var host: String = "127.0.0.1"
     public var brokerName: String = "broker-a"

@@ -624,6 +624,24 @@ def scenario_metrics(channel, cls, args):
     print(json.dumps({"before": before, "after": after, "refused": refused}))
 
 
+def scenario_timer(channel, cls, args):
+    """A create with startDeliverTime `delay_ms` ahead; on success, when the Read stream gets it."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    deliver_at = int(time.time() * 1000) + args["delay_ms"]
+    status = status_of(lambda: c.invoke("create", b"timed", {"startDeliverTime": str(deliver_at)}))
+    result = {"status": status, "deliver_at": deliver_at}
+    if status[0] == "OK":
+        stream = ReadStream(c)
+        message = next(stream.responses)
+        result["received_at"] = int(time.time() * 1000)
+        result["data"] = message.data.decode()
+        stream.ack(message.message_id)
+        stream.finish()
+    print(json.dumps(result))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)

@@ -15,9 +15,10 @@ final class BindingThroughSocketTests: XCTestCase {
     var server: ComponentServer!
     var socket: ComponentSocket!
 
-    func start(acl: RocketMQTestBrokerConfiguration.Credentials? = nil) async throws {
+    func start(acl: RocketMQTestBrokerConfiguration.Credentials? = nil, brokerVersion: Int32 = 409) async throws {
         folder = try TemporaryFolder()
         var configuration = RocketMQTestBrokerConfiguration()
+        configuration.version = brokerVersion
         configuration.delayTimeScale = 0.005   // retry delays of seconds become milliseconds
         configuration.acl = acl
         configuration.logger.logLevel = .warning
