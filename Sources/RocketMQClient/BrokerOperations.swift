@@ -82,6 +82,13 @@ struct BrokerOperations: Sendable {
         case noNewMessages(nextBeginOffset: Int64)
         /// OFFSET_ILLEGAL (21).
         case offsetMoved(nextBeginOffset: Int64)
+
+        /// Where the next pull of the queue starts.
+        var nextBeginOffset: Int64 {
+            switch self {
+            case .found(_, let next), .noNewMessages(let next), .offsetMoved(let next): return next
+            }
+        }
     }
 
     /// PULL_MESSAGE with long polling; the subscription travels with the request so the broker
@@ -90,6 +97,16 @@ struct BrokerOperations: Sendable {
         group: String, queue: MessageQueue, offset: Int64, maxMessages: Int, subscription: Subscription,
         suspend: TimeAmount?
     ) async throws -> PullResult {
+        try await pullWithMaxOffset(group: group, queue: queue, offset: offset, maxMessages: maxMessages,
+                                    subscription: subscription, suspend: suspend).result
+    }
+
+    /// `pull`, with the queue's `maxOffset` the answer carries (nil when it carries none): how
+    /// far the queue goes past what this pull reached, for the consumer lag.
+    func pullWithMaxOffset(
+        group: String, queue: MessageQueue, offset: Int64, maxMessages: Int, subscription: Subscription,
+        suspend: TimeAmount?
+    ) async throws -> (result: PullResult, maxOffset: Int64?) {
         let address = try await masterAddress(for: queue)
         let request = Self.pullRequest(
             group: group, queue: queue, offset: offset, maxMessages: maxMessages, subscription: subscription, suspend: suspend)
@@ -97,6 +114,7 @@ struct BrokerOperations: Sendable {
         let timeout = (suspend ?? .zero) + requestTimeout + .seconds(5)
         let response = try await pool.request(address, request, timeout: timeout)
         let next = response.extFields["nextBeginOffset"].flatMap { Int64($0) }
+        let maxOffset = response.extFields["maxOffset"].flatMap { Int64($0) }
         switch response.responseCode {
         case .success:
             let messages: [StoredMessage]
@@ -106,11 +124,11 @@ struct BrokerOperations: Sendable {
                 throw RocketMQError.protocolViolation("pull body from \(address): \(error)")
             }
             let fallback = (messages.last?.queueOffset).map { $0 + 1 } ?? offset
-            return .found(messages: messages, nextBeginOffset: next ?? fallback)
+            return (.found(messages: messages, nextBeginOffset: next ?? fallback), maxOffset)
         case .pullNotFound, .pullRetryImmediately:
-            return .noNewMessages(nextBeginOffset: next ?? offset)
+            return (.noNewMessages(nextBeginOffset: next ?? offset), maxOffset)
         case .pullOffsetMoved:
-            return .offsetMoved(nextBeginOffset: next ?? offset)
+            return (.offsetMoved(nextBeginOffset: next ?? offset), maxOffset)
         default:
             throw ResponseErrors.error(for: response, topic: queue.topic)
         }

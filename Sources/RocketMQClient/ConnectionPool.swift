@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,8 +18,15 @@ final class ConnectionPool: Sendable {
     private struct Entry {
         var machine = ConnectionStateMachine()
         var connection: RemotingConnection?
+        /// Whether a connection to this address was ever made (the next one is a reconnect).
+        var connectedBefore = false
         var waiters: [CheckedContinuation<RemotingConnection, Error>] = []
     }
+
+    /// `dapr_rocketmq_broker_connects_total`: connections made to name servers and brokers, the
+    /// first to an address (`connect`) and later ones after a connection closed (`reconnect`).
+    private static let connects = Counter(label: "dapr_rocketmq_broker_connects_total", dimensions: [("kind", "connect")])
+    private static let reconnects = Counter(label: "dapr_rocketmq_broker_connects_total", dimensions: [("kind", "reconnect")])
 
     let group: EventLoopGroup
     private let connectTimeout: TimeAmount
@@ -143,7 +151,11 @@ final class ConnectionPool: Sendable {
             let (action, waiters) = entries.withLockedValue { entries -> (ConnectionStateMachine.AttemptAction, [CheckedContinuation<RemotingConnection, Error>]) in
                 var entry = entries[address] ?? Entry()
                 let action = entry.machine.connectSucceeded()
-                if action == .succeedWaiters { entry.connection = connection }
+                if action == .succeedWaiters {
+                    entry.connection = connection
+                    (entry.connectedBefore ? Self.reconnects : Self.connects).increment()
+                    entry.connectedBefore = true
+                }
                 let waiters = entry.waiters
                 entry.waiters = []
                 entries[address] = entry

@@ -46,6 +46,7 @@ public final class PushConsumer: Sendable {
     private let broker: BrokerOperations
     private let namespace: Namespace
     private let wireGroup: String
+    private let lag: ConsumerLag
     /// Subscriptions by wire topic (namespace-wrapped), the retry topic included.
     private let subscriptions: [String: Subscription]
     private let state: NIOLockedValueBox<State>
@@ -64,6 +65,7 @@ public final class PushConsumer: Sendable {
         let namespace = Namespace(name: configuration.client.namespace)
         self.namespace = namespace
         self.wireGroup = namespace.wrap(configuration.group)
+        self.lag = ConsumerLag(group: configuration.group, namespace: namespace)
         var subscriptions: [String: Subscription] = [:]
         for subscription in configuration.subscriptions {
             let wire = namespace.wrap(subscription.topic)
@@ -278,9 +280,10 @@ public final class PushConsumer: Sendable {
                 await readOffsetWhenLocked(queue: queue, generation: generation)
             case .pull(let offset, let subscription):
                 do {
-                    let result = try await broker.pull(
+                    let (result, maxOffset) = try await broker.pullWithMaxOffset(
                         group: wireGroup, queue: queue, offset: offset, maxMessages: configuration.pullBatchSize,
                         subscription: subscription, suspend: configuration.pullSuspendTimeout)
+                    if let maxOffset { lag.pulled(queue, nextOffset: result.nextBeginOffset, maxOffset: maxOffset) }
                     if case .offsetMoved(let next) = result {
                         logger.warning("offset moved", metadata: ["queue": "\(queue)", "next": "\(next)"])
                     }
@@ -336,6 +339,7 @@ public final class PushConsumer: Sendable {
                         "topic": "\(topic)", "added": "\(added.map(\.queueId))", "removed": "\(removed.map(\.queueId))",
                         "members": "\(members.count)",
                     ])
+                    lag.remove(removed)
                     await commit(commits)
                     await self.unlock(unlock)
                     await addQueues(added, subscription: subscription)

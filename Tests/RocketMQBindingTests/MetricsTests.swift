@@ -48,6 +48,9 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(after[#"dapr_rocketmq_messages_in_flight"#], 0, "every delivery was answered")
         XCTAssertEqual(moved(#"dapr_rocketmq_grpc_calls_total{method="/dapr.proto.components.v1.OutputBinding/Invoke",code="OK"}"#), 7)
         XCTAssertEqual(moved(#"dapr_rocketmq_grpc_calls_total{method="/dapr.proto.components.v1.OutputBinding/Invoke",code="INVALID_ARGUMENT"}"#), 1)
+        XCTAssertEqual(after[#"dapr_rocketmq_consumer_lag{topic="metered",group="metered-app"}"#], 0,
+                       "every message of the topic was pulled: \(after.keys.filter { $0.contains("lag") })")
+        XCTAssertGreaterThanOrEqual(after[#"dapr_rocketmq_broker_connects_total{kind="connect"}"#] ?? 0, 2, "a name server and a broker")
         XCTAssertFalse(after.keys.contains { $0.contains("msgId") || $0.contains("message_id") }, "labels never carry message ids")
     }
 
