@@ -132,7 +132,8 @@ let package = Package(
         .executableTarget(
             name: "dapr-rocketmq-bench",
             dependencies: [
-                "GRPCCore", "GRPCTestClient", "DaprComponents", "DaprProto", "RocketMQBinding", "RocketMQClient", "RocketMQTestBroker",
+                "GRPCTestClient", "DaprComponents", "DaprProto", "RocketMQBinding", "RocketMQClient", "RocketMQTestBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
