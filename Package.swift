@@ -1,11 +1,13 @@
 // swift-tools-version:6.0
 // dapr-rocketmq: a Dapr pluggable component (input and output binding) for Apache RocketMQ.
-// Module story, from the C libraries up: CGRPCCore → GRPCCore → DaprProtoC → DaprProto →
-// DaprComponents (the pluggable-component server) · CZlib → RocketMQWire → RocketMQClient ·
-// RocketMQHTTP (the HTTP access protocol) ·
-// RocketMQTestBroker (a test double, for the tests, the benchmark and the demo only) ·
-// RocketMQBinding → dapr-rocketmq (the executable). Test doubles that only tests link live
-// under Tests/ (MQHTTPTestServer, TestSupport).
+// Module story, from the C libraries up (docs/architecture.md has the map, the data paths and the
+// threads): CGRPCCore → GRPCCore (the gRPC server) · DaprProtoC → DaprProto (the Dapr messages)
+// → DaprComponents (the pluggable-component server) · CZlib → RocketMQWire (the remoting
+// protocol) → RocketMQClient (producer, consumers) · RocketMQHTTP (the HTTP access protocol) ·
+// RocketMQBinding (the binding) → dapr-rocketmq (the executable). Each C module has one door:
+// GRPCCore, DaprProto, RocketMQWire. RocketMQTestBroker is a test double, used by the tests, the
+// benchmark and the demo (--demo-broker) only. Under Tests/, linked only by tests (GRPCTestClient
+// also by the benchmark): TestSupport, GRPCTestClient, MQHTTPTestServer.
 import PackageDescription
 
 let package = Package(
