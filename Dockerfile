@@ -45,12 +45,13 @@ RUN set -eu; \
     export DEBIAN_FRONTEND=noninteractive; \
     apt-get -q update; \
     apt-get -q install -y --no-install-recommends libgrpc29 libprotobuf-c1 zlib1g ca-certificates; \
-    rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log
 # A non-root user; 65532 is the uid daprd's own (distroless nonroot) image runs as. The socket
 # is made world-connectable (0666) by the component, so daprd may run as any user.
 RUN set -eu; \
-    groupadd --system --gid 65532 dapr-rocketmq; \
-    useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
+    groupadd --gid 65532 dapr-rocketmq; \
+    useradd -K UID_MAX=65535 --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin dapr-rocketmq; \
     mkdir -p /tmp/dapr-components-sockets; \
     chown 65532:65532 /tmp/dapr-components-sockets; \
