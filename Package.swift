@@ -32,7 +32,8 @@ let package = Package(
         .systemLibrary(name: "CGRPCCore", path: "Sources/CGRPCCore"),
         .target(
             name: "GRPCCore",
-            dependencies: ["CGRPCCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CGRPCCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // protoc-c stubs generated from Protos/ (scripts/generate-protos.sh); DaprProto is its only door.
         .target(
@@ -151,7 +152,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A gRPC client on the C core, for the tests and the benchmark (the component only serves).
         // Outside Sources/, the one place besides GRPCCore that may import CGRPCCore.
-        .target(name: "GRPCTestClient", dependencies: ["GRPCCore", "CGRPCCore"], path: "Tests/GRPCTestClient"),
+        .target(
+            name: "GRPCTestClient", dependencies: ["GRPCCore", "CGRPCCore"], path: "Tests/GRPCTestClient",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // An in-memory server of the HTTP access protocol: a test double that only test targets link.
         .target(
             name: "MQHTTPTestServer",
@@ -165,7 +169,10 @@ let package = Package(
             ],
             path: "Tests/MQHTTPTestServer"
         ),
-        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore", "GRPCTestClient"]),
+        .testTarget(
+            name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore", "GRPCTestClient"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
         .testTarget(
             name: "DaprComponentsTests",

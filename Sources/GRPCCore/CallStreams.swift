@@ -10,7 +10,7 @@ import Foundation
 ///
 /// The call pointer is borrowed: each running batch's completion keeps `owner` (the object that
 /// owns the `grpc_call`) alive, so the pointer stays valid while batches run.
-package final class CallStreams: @unchecked Sendable {
+package final class CallStreams: @unchecked Sendable {  // grpc_call* borrowed (thread-safe in the core); the send queue guarded by `lock`
     private let call: OpaquePointer  // grpc_call*, borrowed from `owner`
     private unowned(unsafe) let owner: AnyObject
     private let lock = NSLock()

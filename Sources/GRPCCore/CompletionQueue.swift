@@ -7,7 +7,7 @@ import Foundation
 /// only turns each event into `CompletionTag.complete(success:)`, which resumes the waiting
 /// Swift task; handlers never run on this thread. The thread ends when the queue, after
 /// `shutdown()`, reports `GRPC_QUEUE_SHUTDOWN`; then the queue is destroyed.
-package final class CompletionQueue: @unchecked Sendable {
+package final class CompletionQueue: @unchecked Sendable {  // C pointer owned here, destroyed once in deinit; the core is thread-safe
     package let pointer: OpaquePointer  // grpc_completion_queue*, owned
     private let drained = OneShotEvent()
 
@@ -53,7 +53,7 @@ package final class CompletionQueue: @unchecked Sendable {
 /// its last batch, started on the handler's thread, usually writes and completes right there.
 /// (Completions the poller thread produces, such as a client's cancellation, go through the
 /// core's executor thread instead.)
-final class CallbackCompletionQueue: @unchecked Sendable {
+final class CallbackCompletionQueue: @unchecked Sendable {  // C pointer owned here, destroyed once in deinit; the core is thread-safe
     let pointer: OpaquePointer  // grpc_completion_queue*, owned
     private let drained = OneShotEvent()
 

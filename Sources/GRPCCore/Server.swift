@@ -11,7 +11,7 @@ import Logging
 /// accepted call is replaced by a new request as soon as its handler is started. Calls to
 /// unregistered methods are answered with `UNIMPLEMENTED`. Messages over
 /// `maxReceiveMessageLength` are refused by the core with `RESOURCE_EXHAUSTED`.
-public final class Server: @unchecked Sendable {
+public final class Server: @unchecked Sendable {  // grpc_server* owned here, thread-safe in the core; `state`, `methods` guarded by `lock`
     public struct Configuration: Sendable {
         public var maxReceiveMessageLength: Int32 = 16 * 1024 * 1024
         public var maxSendMessageLength: Int32 = 16 * 1024 * 1024
@@ -40,6 +40,7 @@ public final class Server: @unchecked Sendable {
     private let server: OpaquePointer  // grpc_server*, owned until shutdown
     private let queue: CompletionQueue
     private let unaryCallQueue: CallbackCompletionQueue
+    /// Appended under `lock` before `start` only (`register` refuses afterwards); fixed from then on.
     private var methods: [(path: String, handler: Handler, registration: UnsafeMutableRawPointer)] = []
     private let lock = NSLock()
     private var state = State.created
@@ -241,7 +242,9 @@ public final class Server: @unchecked Sendable {
 }
 
 /// The out-parameters of one `grpc_server_request_(registered_)call`, owned until the tag fires.
-private final class RequestedCall: @unchecked Sendable {
+/// Not Sendable: it is handed over once, through the core, from the requesting thread to the
+/// tag's completion, never shared.
+private final class RequestedCall {
     let callSlot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
     let deadline = UnsafeMutablePointer<gpr_timespec>.allocate(capacity: 1)
     let metadata = ReceivedMetadataArray()

@@ -11,7 +11,7 @@ import Foundation
 /// `RECV_CLOSE_ON_SERVER` is posted as soon as the call starts, so cancellation, deadline
 /// expiry and a vanished client are always seen and reported through `onCancel`.
 /// Thread-safe; every method may be called from any task.
-public final class ServerCall: @unchecked Sendable {
+public final class ServerCall: @unchecked Sendable {  // grpc_call* owned here, unref'd once in deinit, thread-safe in the core; the cancel state guarded by `lock`
     private let pointer: OpaquePointer  // grpc_call*, one reference owned
     /// The full method path, e.g. `/dapr.proto.components.v1.OutputBinding/Invoke`.
     public let method: String

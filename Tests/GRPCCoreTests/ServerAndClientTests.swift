@@ -129,10 +129,11 @@ final class ServerAndClientTests: XCTestCase {
     }
 
     func testManyConcurrentCallsShareOneQueue() async throws {
+        let channel = self.channel!
         let answers = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<300 {
                 group.addTask {
-                    String(decoding: try await self.channel.unary("/test.Echo/Unary", Array("\(index)".utf8)), as: UTF8.self)
+                    String(decoding: try await channel.unary("/test.Echo/Unary", Array("\(index)".utf8)), as: UTF8.self)
                 }
             }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
