@@ -1,4 +1,5 @@
 import Foundation
+import MQHTTPTestServer
 import RocketMQHTTP
 import XCTest
 
