@@ -41,14 +41,15 @@ let package = Package(
             sources: ["generated"],
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
-        .target(name: "DaprProto", dependencies: ["DaprProtoC"]),
+        .target(name: "DaprProto", dependencies: ["DaprProtoC"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "DaprComponents",
             dependencies: [
                 "GRPCCore", "DaprProto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // zlib; RocketMQWire is its only door.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -173,13 +174,14 @@ let package = Package(
             name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore", "GRPCTestClient"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
+        .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
             name: "DaprComponentsTests",
             dependencies: [
                 "DaprComponents", "DaprProto", "GRPCCore", "GRPCTestClient", "TestSupport", "dapr-rocketmq",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "RocketMQWireTests",

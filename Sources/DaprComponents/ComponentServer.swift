@@ -9,7 +9,7 @@ import Logging
 /// Every call is routed to a component instance by its `x-component-instance` header (the
 /// component's YAML name; a call without it uses a default instance). Handlers are thin: decode,
 /// find the instance, call it, encode; errors become statuses in `ComponentError.grpcStatus`.
-public final class ComponentServer: @unchecked Sendable {
+public final class ComponentServer: Sendable {
     public static let instanceHeader = "x-component-instance"
     static let defaultInstance = "#default"
     static let inputService = "dapr.proto.components.v1.InputBinding"
@@ -212,14 +212,14 @@ public final class ComponentServer: @unchecked Sendable {
             previous.end()
         }
         call.onCancel { delivery.end() }
-        let malformedAck = LockedFlag()
+        let malformedAck = LockedValueBox(false)
         // Acks are routed as they arrive, on the poller thread: decoding one and resuming the
         // delivery that waits for it is all there is to do (no task switch per ack).
         call.receiveMessages { [logger] bytes in
-            guard let bytes, !malformedAck.isSet else { return delivery.end() }
+            guard let bytes, !malformedAck.withLockedValue({ $0 }) else { return delivery.end() }
             guard let ack = try? ReadRequest(decoding: bytes) else {
                 logger.error("malformed ReadRequest; ending the stream", metadata: ["instance": "\(instance)"])
-                malformedAck.set()
+                malformedAck.withLockedValue { $0 = true }
                 return delivery.end()
             }
             if !delivery.acknowledge(ack) {
@@ -232,7 +232,7 @@ public final class ComponentServer: @unchecked Sendable {
         }
         logger.info("Read stream opened", metadata: ["instance": "\(instance)"])
         try await component.read(delivery)
-        if malformedAck.isSet { throw ComponentError.invalidArgument("malformed ReadRequest (ack) message") }
+        if malformedAck.withLockedValue({ $0 }) { throw ComponentError.invalidArgument("malformed ReadRequest (ack) message") }
         logger.info("Read stream ended", metadata: ["instance": "\(instance)"])
     }
 
@@ -276,12 +276,4 @@ public final class ComponentServer: @unchecked Sendable {
         }
         return ReflectionResponse(validHost: request.host, originalRequest: request, kind: kind)
     }
-}
-
-/// A flag set once from one task and read from another.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }

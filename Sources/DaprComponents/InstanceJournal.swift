@@ -1,4 +1,5 @@
 import Foundation
+import GRPCCore
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -145,15 +146,18 @@ struct InstanceJournal: Equatable, Sendable {
 ///
 /// Best-effort: a folder that cannot be written costs restart detection, never service; it logs
 /// one warning. Thread-safe; Inits are rare, so the small write happens under the lock.
-final class InstanceJournalFile: @unchecked Sendable {
+final class InstanceJournalFile: Sendable {
     /// nil: kept in memory only.
     let path: String?
     private let logger: Logger
     private let pid: Int32
     private let now: @Sendable () -> Date
-    private let lock = NSLock()
-    private var journal = InstanceJournal()
-    private var warned = false
+    private let state = LockedValueBox(State())
+
+    private struct State {
+        var journal = InstanceJournal()
+        var warned = false
+    }
 
     init(path: String?, logger: Logger, pid: Int32 = getpid(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.path = path
@@ -165,13 +169,14 @@ final class InstanceJournalFile: @unchecked Sendable {
     /// Reads what earlier processes left; a missing file is an empty journal.
     func load() {
         guard let path, FileManager.default.fileExists(atPath: path) else { return }
-        lock.withLock {
+        state.withLockedValue { state in
             do {
-                journal = InstanceJournal(loading: try String(contentsOfFile: path, encoding: .utf8))
+                state.journal = InstanceJournal(loading: try String(contentsOfFile: path, encoding: .utf8))
             } catch {
-                warnOnce("cannot read the instance journal; a restart of this component will not be recognised", path, error)
+                warnOnce(&state, "cannot read the instance journal; a restart of this component will not be recognised", path, error)
                 return
             }
+            let journal = state.journal
             if journal.malformedLines > 0 {
                 logger.warning("malformed lines of the instance journal ignored", metadata: ["path": "\(path)", "lines": "\(journal.malformedLines)"])
             }
@@ -183,15 +188,15 @@ final class InstanceJournalFile: @unchecked Sendable {
     }
 
     func initialised(_ instance: String, _ direction: BindingDirection) {
-        lock.withLock {
-            journal.initialised(.init(instance, direction), at: now(), pid: pid)
-            write()
+        state.withLockedValue { state in
+            state.journal.initialised(.init(instance, direction), at: now(), pid: pid)
+            write(&state)
         }
     }
 
     func initialisationFailed(_ instance: String, _ direction: BindingDirection) {
-        lock.withLock {
-            if journal.initialisationFailed(.init(instance, direction)) { write() }
+        state.withLockedValue { state in
+            if state.journal.initialisationFailed(.init(instance, direction)) { write(&state) }
         }
     }
 
@@ -199,7 +204,7 @@ final class InstanceJournalFile: @unchecked Sendable {
     /// an instance and direction that an earlier process was initialised for logs one error line.
     func notInitialisedError(_ instance: String, _ direction: BindingDirection) -> ComponentError {
         let key = InstanceJournal.Key(instance, direction)
-        let verdict = lock.withLock { journal.verdict(for: key) }
+        let verdict = state.withLockedValue { $0.journal.verdict(for: key) }
         switch verdict {
         case .notInitialised:
             return .failedPrecondition(InstanceJournal.notInitialisedMessage(key))
@@ -210,26 +215,26 @@ final class InstanceJournalFile: @unchecked Sendable {
         }
     }
 
-    /// Called under the lock.
-    private func write() {
+    /// Called under the lock, with the state it guards.
+    private func write(_ state: inout State) {
         guard let path else { return }
         let temporary = "\(path).\(pid).tmp"
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(journal.text.utf8).write(to: URL(fileURLWithPath: temporary))
+            try Data(state.journal.text.utf8).write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 unlink(temporary)
                 throw ComponentError(.internal, "rename to \(path): \(reason)")
             }
         } catch {
-            warnOnce("cannot write the instance journal; the component keeps serving, but a restart of it will not be recognised", path, error)
+            warnOnce(&state, "cannot write the instance journal; the component keeps serving, but a restart of it will not be recognised", path, error)
         }
     }
 
-    private func warnOnce(_ message: Logger.Message, _ path: String, _ error: Error) {
-        guard !warned else { return }
-        warned = true
+    private func warnOnce(_ state: inout State, _ message: Logger.Message, _ path: String, _ error: Error) {
+        guard !state.warned else { return }
+        state.warned = true
         logger.warning(message, metadata: ["path": "\(path)", "error": "\(error)"])
     }
 }

@@ -1,5 +1,5 @@
 import DaprProto
-import Foundation
+import GRPCCore
 
 /// What daprd answered for one delivered message.
 public enum AckOutcome: Sendable, Equatable {
@@ -18,27 +18,32 @@ public enum AckOutcome: Sendable, Equatable {
 /// Each delivery gets a fresh `message_id`; its entry in the ack table leaves on the ack, on the
 /// timeout or when the stream ends — the table always empties. Acks may come in any order.
 /// Thread-safe: `deliver` may be called from many tasks at once.
-public final class MessageDelivery: @unchecked Sendable {
+public final class MessageDelivery: Sendable {
     private let send: @Sendable (ReadResponse, @escaping @Sendable (Bool) -> Void) -> Void
-    private let lock = NSLock()
     private struct Pending {
         /// Called once with daprd's answer (or the timeout, or the stream's end).
         let completion: @Sendable (AckOutcome) -> Void
         let expires: ContinuousClock.Instant
     }
 
-    private var pending: [String: Pending] = [:]
-    private var isEnded = false
-    private var isDraining = false
-    private var endWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    private var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    /// One task expires unacked messages for the whole stream (not a timer per message).
-    private var expirySweeper: Task<Void, Never>?
-    private var nextWaiter = 0
+    private typealias Waiters = [Int: CheckedContinuation<Void, Never>]
+
+    private struct State {
+        var pending: [String: Pending] = [:]
+        var isEnded = false
+        var isDraining = false
+        var endWaiters: Waiters = [:]
+        var idleWaiters: Waiters = [:]
+        /// One task expires unacked messages for the whole stream (not a timer per message).
+        var expirySweeper: Task<Void, Never>?
+        var nextWaiter = 0
+        var sequence: UInt64 = 0
+    }
+
+    private let state = LockedValueBox(State())
     /// Message ids are unique within the stream: a random prefix and a sequence number (cheaper
     /// than a UUID per message, which reads the system's random source each time).
     private let idPrefix = String(UInt32.random(in: .min ... .max), radix: 16) + "-"
-    private var sequence: UInt64 = 0
 
     /// `send` starts sending one message without waiting and calls back with whether it went out.
     init(send: @escaping @Sendable (ReadResponse, _ sent: @escaping @Sendable (Bool) -> Void) -> Void) {
@@ -46,15 +51,15 @@ public final class MessageDelivery: @unchecked Sendable {
     }
 
     /// True once the stream has ended (daprd cancelled it, closed it, or the server stops).
-    public var ended: Bool { lock.withLock { isEnded } }
+    public var ended: Bool { state.withLockedValue { $0.isEnded } }
 
     /// True once the server is shutting down: deliver nothing new, let in-flight acks arrive.
-    public var draining: Bool { lock.withLock { isDraining || isEnded } }
+    public var draining: Bool { state.withLockedValue { $0.isDraining || $0.isEnded } }
 
-    func startDraining() { lock.withLock { isDraining = true } }
+    func startDraining() { state.withLockedValue { $0.isDraining = true } }
 
     /// Number of messages delivered and not yet acked.
-    public var inFlight: Int { lock.withLock { pending.count } }
+    public var inFlight: Int { state.withLockedValue { $0.pending.count } }
 
     /// Sends one message and waits for daprd's ack, at most `timeout` (then `.timedOut`).
     public func deliver(data: [UInt8], metadata: [String: String], contentType: String, timeout: Duration) async -> AckOutcome {
@@ -72,12 +77,14 @@ public final class MessageDelivery: @unchecked Sendable {
         completion: @escaping @Sendable (AckOutcome) -> Void
     ) {
         // Registered before sending, so even an instant ack finds its entry.
-        let messageID: String? = lock.withLock {
-            guard !isEnded else { return nil }
-            sequence += 1
-            let messageID = idPrefix + String(sequence)
-            pending[messageID] = Pending(completion: completion, expires: .now + timeout)
-            if expirySweeper == nil { expirySweeper = Task { [weak self] in await self?.sweepExpired(every: timeout / 60) } }
+        let messageID: String? = state.withLockedValue { state in
+            guard !state.isEnded else { return nil }
+            state.sequence += 1
+            let messageID = idPrefix + String(state.sequence)
+            state.pending[messageID] = Pending(completion: completion, expires: .now + timeout)
+            if state.expirySweeper == nil {
+                state.expirySweeper = Task { [weak self] in await self?.sweepExpired(every: timeout / 60) }
+            }
             return messageID
         }
         guard let messageID else { return completion(.streamEnded) }
@@ -92,7 +99,7 @@ public final class MessageDelivery: @unchecked Sendable {
         while !ended {
             try? await Task.sleep(for: period)
             let now = ContinuousClock.now
-            let overdue = lock.withLock { pending.filter { $0.value.expires <= now }.map(\.key) }
+            let overdue = state.withLockedValue { $0.pending.filter { $0.value.expires <= now }.map(\.key) }
             for messageID in overdue { resolve(messageID, with: .timedOut) }
         }
     }
@@ -106,7 +113,7 @@ public final class MessageDelivery: @unchecked Sendable {
 
     @discardableResult
     private func resolve(_ messageID: String, with outcome: AckOutcome) -> Bool {
-        guard let entry = lock.withLock({ pending.removeValue(forKey: messageID) }) else { return false }  // unknown, or already resolved
+        guard let entry = state.withLockedValue({ $0.pending.removeValue(forKey: messageID) }) else { return false }  // unknown, or already resolved
         finishedOne()
         entry.completion(outcome)
         return true
@@ -114,20 +121,20 @@ public final class MessageDelivery: @unchecked Sendable {
 
     /// Wakes `waitUntilAcked` callers once nothing is pending.
     private func finishedOne() {
-        let idle: [CheckedContinuation<Void, Never>] = lock.withLock {
-            guard pending.isEmpty else { return [] }
-            defer { idleWaiters = [:] }
-            return Array(idleWaiters.values)
+        let idle: [CheckedContinuation<Void, Never>] = state.withLockedValue { state in
+            guard state.pending.isEmpty else { return [] }
+            defer { state.idleWaiters = [:] }
+            return Array(state.idleWaiters.values)
         }
         idle.forEach { $0.resume() }
     }
 
     /// Ends the stream: every waiting delivery returns `.streamEnded`; later ones too.
     func end() {
-        let (waiting, endWaiters, sweeper): ([Pending], [CheckedContinuation<Void, Never>], Task<Void, Never>?) = lock.withLock {
-            isEnded = true
-            defer { pending = [:]; self.endWaiters = [:]; idleWaiters = [:]; expirySweeper = nil }
-            return (Array(pending.values), Array(self.endWaiters.values) + Array(idleWaiters.values), expirySweeper)
+        let (waiting, endWaiters, sweeper) = state.withLockedValue { state in
+            state.isEnded = true
+            defer { state.pending = [:]; state.endWaiters = [:]; state.idleWaiters = [:]; state.expirySweeper = nil }
+            return (Array(state.pending.values), Array(state.endWaiters.values) + Array(state.idleWaiters.values), state.expirySweeper)
         }
         sweeper?.cancel()
         for entry in waiting { entry.completion(.streamEnded) }
@@ -150,20 +157,22 @@ public final class MessageDelivery: @unchecked Sendable {
     }
 
     /// Parks the task in `waiters` unless `done` already holds; cancellation resumes it.
-    private func wait(in waiters: ReferenceWritableKeyPath<MessageDelivery, [Int: CheckedContinuation<Void, Never>]>,
-                      until done: @escaping (MessageDelivery) -> Bool) async {
-        let id: Int = lock.withLock { nextWaiter += 1; return nextWaiter }
+    private func wait(in waiters: WritableKeyPath<State, Waiters> & Sendable, until done: (State) -> Bool) async {
+        let id: Int = state.withLockedValue { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let now: Bool = lock.withLock {
-                    if done(self) || Task.isCancelled { return true }
-                    self[keyPath: waiters][id] = continuation
+                let now: Bool = state.withLockedValue { state in
+                    if done(state) || Task.isCancelled { return true }
+                    state[keyPath: waiters][id] = continuation
                     return false
                 }
                 if now { continuation.resume() }
             }
         } onCancel: {
-            lock.withLock { self[keyPath: waiters].removeValue(forKey: id) }?.resume()
+            state.withLockedValue { $0[keyPath: waiters].removeValue(forKey: id) }?.resume()
         }
     }
 }

@@ -110,7 +110,7 @@ final class InstanceJournalTests: XCTestCase {
     func testAFolderThatCannotBeWrittenWarnsOnceAndChangesNothingElse() throws {
         let folder = try TemporaryFolder()
         // A file where the journal's folder should be (permissions would not stop root).
-        FileManager.default.createFile(atPath: folder.path + "/.dapr-rocketmq", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: folder.path + "/.dapr-rocketmq", contents: Data()))
         let log = LogRecorder()
         let journal = InstanceJournalFile(path: folder.path + "/.dapr-rocketmq/test.instances", logger: log.logger)
         journal.load()
