@@ -59,7 +59,8 @@ let package = Package(
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
             name: "RocketMQClient",
@@ -72,7 +73,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // The RocketMQ HTTP access protocol (accessProto: http): signing, XML bodies, the client.
         .target(
@@ -83,7 +85,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // An in-memory name server + broker speaking the real wire format: a TEST DOUBLE, not
         // RocketMQ. Used by the tests, the benchmark and the demo (`--demo-broker`, only for
@@ -147,7 +150,8 @@ let package = Package(
         // Fuzz targets for libFuzzer (scripts/fuzz.sh); built normally, it replays inputs.
         .executableTarget(
             name: "dapr-rocketmq-fuzz",
-            dependencies: ["DaprProto", "RocketMQHTTP", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["DaprProto", "RocketMQHTTP", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // Process, folder and client helpers shared by the end-to-end tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -190,7 +194,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "RocketMQClientTests",
@@ -199,7 +204,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "RocketMQTestBrokerTests",
@@ -211,7 +217,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RocketMQHTTPTests",
-            dependencies: ["RocketMQHTTP", "MQHTTPTestServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RocketMQHTTP", "MQHTTPTestServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
             name: "RocketMQBindingTests",

@@ -40,7 +40,7 @@ final class FlushCoalescingHandlerTests: XCTestCase {
         let (channel, _) = try makeChannel()
         let written = channel.writeAndFlush(ByteBuffer(string: "a"))
         var done = false
-        written.whenSuccess { done = true }
+        written.assumeIsolated().whenSuccess { done = true }
         XCTAssertFalse(done)
         channel.embeddedEventLoop.run()
         XCTAssertTrue(done)

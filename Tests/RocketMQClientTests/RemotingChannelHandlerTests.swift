@@ -31,7 +31,7 @@ final class RemotingChannelHandlerTests: XCTestCase {
 
     private func completed<Value>(_ future: EventLoopFuture<Value>) throws -> Value {
         var outcome: Result<Value, Error>?
-        future.whenComplete { outcome = $0 }
+        future.assumeIsolated().whenComplete { outcome = $0 }
         guard let outcome else { throw StillWaiting() }
         return try outcome.get()
     }
