@@ -23,8 +23,8 @@ RUN set -eu; \
 # The toolchain, from the bind mount (it is not part of the build context).
 RUN set -eu; \
     test -x /mnt/swift/usr/bin/swiftc || { echo "no Swift toolchain mounted at /mnt/swift" >&2; exit 1; }; \
-    mkdir -p /opt/swift-toolchain; \
-    cp -a /mnt/swift/. /opt/swift-toolchain/; \
-    chmod -R o+rX /opt/swift-toolchain/usr/lib/swift
-ENV PATH=/opt/swift-toolchain/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    mkdir -p /usr/local/swift-toolchain; \
+    cp -a /mnt/swift/. /usr/local/swift-toolchain/; \
+    chmod -R o+rX /usr/local/swift-toolchain/usr/lib/swift
+ENV PATH=/usr/local/swift-toolchain/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUN swift --version
