@@ -150,7 +150,7 @@ extension BrokerCore {
         let delay = TimeAmount.nanoseconds(scaled < 1e18 ? Int64(scaled) : 1_000_000_000_000_000_000)
         nextScheduledID += 1
         let id = nextScheduledID
-        scheduledDeliveries[id] = eventLoop.scheduleTask(in: delay) { [self] in
+        scheduledDeliveries[id] = eventLoop.scheduleTask(in: delay) { [self, parked] in
             scheduledDeliveries[id] = nil
             var delivered = parked
             delivered.storeTimestamp = Self.nowMillis()

@@ -41,7 +41,7 @@ struct QueueKey: Hashable {
 /// The broker and name server logic. Every method runs on ``eventLoop`` (all server and client
 /// channels of one test broker share that single loop), so the state needs no lock; the public
 /// facade hops onto the loop before touching it.
-final class BrokerCore: @unchecked Sendable {
+final class BrokerCore: @unchecked Sendable {  // state only touched on `eventLoop` (the facade hops onto it)
     let eventLoop: EventLoop
     let configuration: RocketMQTestBrokerConfiguration
     let logger: Logger
@@ -209,7 +209,7 @@ final class BrokerCore: @unchecked Sendable {
         response.language = RemotingCommand.defaultLanguage
         response.version = configuration.version
         if let delay = responseDelay {
-            eventLoop.scheduleTask(in: delay) {
+            eventLoop.scheduleTask(in: delay) { [response] in
                 channel.writeAndFlush(response, promise: nil)
             }
         } else {

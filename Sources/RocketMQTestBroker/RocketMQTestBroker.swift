@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RocketMQWire
@@ -17,7 +18,7 @@ import RocketMQWire
 /// Threading: all state lives on one private event loop; every public method may be called from any
 /// task and hops onto that loop. `nameServerAddress`, `brokerAddress` and `brokerName` never change,
 /// not even across ``restart()`` (which rebinds the same ports).
-public final class RocketMQTestBroker: @unchecked Sendable {
+public final class RocketMQTestBroker: Sendable {
     /// `127.0.0.1:port` of the name server.
     public let nameServerAddress: String
     /// `127.0.0.1:port` of the broker (what routes advertise as brokerId 0).
@@ -30,7 +31,7 @@ public final class RocketMQTestBroker: @unchecked Sendable {
     private let nameServerPort: Int
     private let brokerPort: Int
     /// Listening channels; touched only on the core's event loop.
-    private var listeners: [Channel] = []
+    private let listeners: NIOLoopBoundBox<[Channel]>
 
     private init(group: MultiThreadedEventLoopGroup, core: BrokerCore, configuration: RocketMQTestBrokerConfiguration,
                  nameServerPort: Int, brokerPort: Int, listeners: [Channel]) {
@@ -39,7 +40,7 @@ public final class RocketMQTestBroker: @unchecked Sendable {
         self.configuration = configuration
         self.nameServerPort = nameServerPort
         self.brokerPort = brokerPort
-        self.listeners = listeners
+        self.listeners = .makeBoxSendingValue(listeners, eventLoop: core.eventLoop)
         self.nameServerAddress = "\(configuration.host):\(nameServerPort)"
         self.brokerAddress = "\(configuration.host):\(brokerPort)"
         self.brokerName = configuration.brokerName
@@ -52,11 +53,11 @@ public final class RocketMQTestBroker: @unchecked Sendable {
             let loop = group.next()
             // The broker's address must be known before the core exists (it is the store host),
             // so bind first with a core box that is filled right after.
-            let box = CoreBox()
+            let box = CoreBox(nil)
             let brokerChannel = try await bind(group: group, host: configuration.host, port: 0, role: .broker, box: box)
             let brokerPort = brokerChannel.localAddress?.port ?? 0
             let core = BrokerCore(eventLoop: loop, configuration: configuration, brokerAddress: "\(configuration.host):\(brokerPort)")
-            box.core = core
+            box.withLockedValue { $0 = core }
             let nameChannel = try await bind(group: group, host: configuration.host, port: 0, role: .nameServer, box: box)
             let broker = RocketMQTestBroker(group: group, core: core, configuration: configuration,
                                             nameServerPort: nameChannel.localAddress?.port ?? 0, brokerPort: brokerPort,
@@ -72,9 +73,7 @@ public final class RocketMQTestBroker: @unchecked Sendable {
     }
 
     /// Holds the core for child initializers created before it (filled once, on start).
-    final class CoreBox: @unchecked Sendable {
-        var core: BrokerCore?
-    }
+    typealias CoreBox = NIOLockedValueBox<BrokerCore?>
 
     private static func bind(group: EventLoopGroup, host: String, port: Int, role: ServerRole, box: CoreBox) async throws -> Channel {
         try await ServerBootstrap(group: group)
@@ -82,7 +81,7 @@ public final class RocketMQTestBroker: @unchecked Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let core = box.core else { throw ChannelError.ioOnClosedChannel }
+                    guard let core = box.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RemotingCommandDecoder()),
                         MessageToByteHandler(RemotingCommandEncoder()),
@@ -94,7 +93,7 @@ public final class RocketMQTestBroker: @unchecked Sendable {
             .get()
     }
 
-    private func onLoop<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await core.eventLoop.submit(body).get()
     }
 
@@ -102,8 +101,8 @@ public final class RocketMQTestBroker: @unchecked Sendable {
     /// deliveries are kept. ``restart()`` serves again on the same ports.
     public func stop() async throws {
         let closing: [EventLoopFuture<Void>] = try await onLoop { [self] in
-            let futures = listeners.map { $0.close() }
-            listeners = []
+            let futures = listeners.value.map { $0.close() }
+            listeners.value = []
             core.dropAllConnections()
             return futures
         }
@@ -115,11 +114,10 @@ public final class RocketMQTestBroker: @unchecked Sendable {
     /// Stops (if needed) and listens again on the same two ports, keeping all stored data.
     public func restart() async throws {
         try await stop()
-        let box = CoreBox()
-        box.core = core
+        let box = CoreBox(core)
         let broker = try await Self.bind(group: group, host: configuration.host, port: brokerPort, role: .broker, box: box)
         let name = try await Self.bind(group: group, host: configuration.host, port: nameServerPort, role: .nameServer, box: box)
-        try await onLoop { [self] in listeners = [name, broker] }
+        try await onLoop { [self] in listeners.value = [name, broker] }
         configuration.logger.info("RocketMQTestBroker (test double) restarted", metadata: ["broker": "\(brokerAddress)"])
     }
 

@@ -79,7 +79,8 @@ final class TestBrokerFaultTests: TestBrokerTestCase {
     func testDelayedResponsesStillArrive() async throws {
         let client = try await connect(broker.brokerAddress)
         try await broker.setResponseDelay(.milliseconds(20))
-        let response = try await withTimeout { try await client.call(self.sendRequest(topic: "SlowTopic", body: "x")) }
+        let request = sendRequest(topic: "SlowTopic", body: "x")
+        let response = try await withTimeout { try await client.call(request) }
         XCTAssertEqual(response.responseCode, .success)
         try await broker.setResponseDelay(nil)
     }

@@ -197,7 +197,8 @@ final class TestBrokerProtocolTests: TestBrokerTestCase {
     func testExpiredHoldAnswersPullNotFound() async throws {
         let consumer = try await connect(broker.brokerAddress)
         try await broker.createTopic("HoldTopic", queueNums: 1)
-        let response = try await withTimeout { try await consumer.call(self.pullRequest(topic: "HoldTopic", offset: 0, suspendMillis: 20)) }
+        let request = pullRequest(topic: "HoldTopic", offset: 0, suspendMillis: 20)
+        let response = try await withTimeout { try await consumer.call(request) }
         XCTAssertEqual(response.responseCode, .pullNotFound)
         XCTAssertEqual(Set(response.extFields.keys), ["suggestWhichBrokerId", "nextBeginOffset", "minOffset", "maxOffset"])
     }
