@@ -32,8 +32,7 @@ let package = Package(
         .systemLibrary(name: "CGRPCCore", path: "Sources/CGRPCCore"),
         .target(
             name: "GRPCCore",
-            dependencies: ["CGRPCCore", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            dependencies: ["CGRPCCore", .product(name: "Logging", package: "swift-log")]
         ),
         // protoc-c stubs generated from Protos/ (scripts/generate-protos.sh); DaprProto is its only door.
         .target(
@@ -41,15 +40,14 @@ let package = Package(
             sources: ["generated"],
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
-        .target(name: "DaprProto", dependencies: ["DaprProtoC"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "DaprProto", dependencies: ["DaprProtoC"]),
         .target(
             name: "DaprComponents",
             dependencies: [
                 "GRPCCore", "DaprProto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         // zlib; RocketMQWire is its only door.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -59,8 +57,7 @@ let package = Package(
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         .target(
             name: "RocketMQClient",
@@ -73,8 +70,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         // The RocketMQ HTTP access protocol (accessProto: http): signing, XML bodies, the client.
         .target(
@@ -85,8 +81,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         // An in-memory name server + broker speaking the real wire format: a TEST DOUBLE, not
         // RocketMQ. Used by the tests, the benchmark and the demo (`--demo-broker`, only for
@@ -99,8 +94,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         .target(
             name: "RocketMQBinding",
@@ -151,17 +145,13 @@ let package = Package(
         // Fuzz targets for libFuzzer (scripts/fuzz.sh); built normally, it replays inputs.
         .executableTarget(
             name: "dapr-rocketmq-fuzz",
-            dependencies: ["DaprProto", "RocketMQHTTP", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            dependencies: ["DaprProto", "RocketMQHTTP", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Process, folder and client helpers shared by the end-to-end tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A gRPC client on the C core, for the tests and the benchmark (the component only serves).
         // Outside Sources/, the one place besides GRPCCore that may import CGRPCCore.
-        .target(
-            name: "GRPCTestClient", dependencies: ["GRPCCore", "CGRPCCore"], path: "Tests/GRPCTestClient",
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
+        .target(name: "GRPCTestClient", dependencies: ["GRPCCore", "CGRPCCore"], path: "Tests/GRPCTestClient"),
         // An in-memory server of the HTTP access protocol: a test double that only test targets link.
         .target(
             name: "MQHTTPTestServer",
@@ -175,18 +165,14 @@ let package = Package(
             ],
             path: "Tests/MQHTTPTestServer"
         ),
-        .testTarget(
-            name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore", "GRPCTestClient"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
-        .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "GRPCCoreTests", dependencies: ["GRPCCore", "CGRPCCore", "GRPCTestClient"]),
+        .testTarget(name: "DaprProtoTests", dependencies: ["DaprProto"]),
         .testTarget(
             name: "DaprComponentsTests",
             dependencies: [
                 "DaprComponents", "DaprProto", "GRPCCore", "GRPCTestClient", "TestSupport", "dapr-rocketmq",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         .testTarget(
             name: "RocketMQWireTests",
@@ -195,8 +181,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         .testTarget(
             name: "RocketMQClientTests",
@@ -205,8 +190,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         .testTarget(
             name: "RocketMQTestBrokerTests",
@@ -214,13 +198,11 @@ let package = Package(
                 "RocketMQTestBroker", "RocketMQWire", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            ]
         ),
         .testTarget(
             name: "RocketMQHTTPTests",
-            dependencies: ["RocketMQHTTP", "MQHTTPTestServer", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            dependencies: ["RocketMQHTTP", "MQHTTPTestServer", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "RocketMQBindingTests",
@@ -232,5 +214,5 @@ let package = Package(
             ]
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -36,7 +36,7 @@ final class RemotingInput: InputTransport {
         // The consumer is stopped exactly once: by the stream's end (which finishes `messages` and
         // so the loop below), or after the loop if the consumer finished first.
         let stopping = NIOLockedValueBox<Task<Void, Never>?>(nil)
-        let stopConsumer = {
+        let stopConsumer: @Sendable () async -> Void = {
             let task = stopping.withLockedValue { task in
                 if task == nil { task = Task { await consumer.stop() } }
                 return task!

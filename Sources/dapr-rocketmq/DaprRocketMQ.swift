@@ -124,7 +124,7 @@ struct DaprRocketMQ: AsyncParsableCommand {
         }
         if let warning = Self.shadowWarning(socketName: settings.socketName) { logger.warning("\(warning)") }
         let received = await stop.wait()
-        logger.info("shutting down", metadata: ["signal": "\(received)"])
+        logger.info("shutting down", metadata: ["signal": "\(received.map { String($0) } ?? "none")"])
         await server.stop()
         await demo?.stop()
         await metrics?.stop()
@@ -146,40 +146,25 @@ struct DaprRocketMQ: AsyncParsableCommand {
 }
 
 /// Waits for the first of some signals without a handler running in signal context.
-final class SignalWaiter: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private var continuation: CheckedContinuation<Int32, Never>?
-    private var received: Int32?
-    private let lock = NSLock()
+struct SignalWaiter {
+    private let sources: [DispatchSourceSignal]
+    /// The first signal received; later ones are dropped.
+    private let received: AsyncStream<Int32>
 
     init(signals: [Int32]) {
-        for number in signals {
+        let (received, arrived) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingOldest(1))
+        sources = signals.map { number in
             signal(number, SIG_IGN)  // delivered through the dispatch source instead
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.fire(number) }
+            source.setEventHandler { arrived.yield(number) }
             source.resume()
-            sources.append(source)
+            return source
         }
+        self.received = received
     }
 
-    private func fire(_ number: Int32) {
-        let waiting: CheckedContinuation<Int32, Never>? = lock.withLock {
-            guard received == nil else { return nil }
-            received = number
-            defer { continuation = nil }
-            return continuation
-        }
-        waiting?.resume(returning: number)
-    }
-
-    func wait() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let already: Int32? = lock.withLock {
-                if let received { return received }
-                self.continuation = continuation
-                return nil
-            }
-            if let already { continuation.resume(returning: already) }
-        }
+    /// The first signal received; nil if the waiting task is cancelled first.
+    func wait() async -> Int32? {
+        await received.first { _ in true }
     }
 }

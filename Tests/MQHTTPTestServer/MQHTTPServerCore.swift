@@ -41,7 +41,7 @@ final class MQHTTPServerCore: Sendable {
         var heldPolls: [Int: HeldPoll] = [:]
         var nextPollID = 0
         /// Callers of ``waitForHeldPolls(_:)``: resumed when the held-poll count satisfies them.
-        var heldPollWaiters: [(isSatisfied: (Int) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var heldPollWaiters: [(isSatisfied: @Sendable (Int) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
 
         /// Removes and returns the waiters the current held-poll count satisfies.
         mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
@@ -380,7 +380,7 @@ final class MQHTTPServerCore: Sendable {
     }
 
     /// Returns once the number of held polls satisfies `isSatisfied` (or the server shuts down).
-    func waitForHeldPolls(_ isSatisfied: @escaping (Int) -> Bool) async {
+    func waitForHeldPolls(_ isSatisfied: @escaping @Sendable (Int) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLockedValue { state in
                 if isSatisfied(state.heldPolls.count) || state.shuttingDown { return true }

@@ -63,21 +63,21 @@ final class FaultTests: XCTestCase {
         try runScenario(socket: socketPath, scenario, arguments, timeout: 600)
     }
 
-    private func invoke(_ channel: ClientChannel, _ method: String, _ request: ProtoMessage, instance: String) async throws -> [UInt8] {
+    private static func invoke(_ channel: ClientChannel, _ method: String, _ request: ProtoMessage, instance: String) async throws -> [UInt8] {
         try await channel.unary("/dapr.proto.components.v1.\(method)", request.encoded(), metadata: ["x-component-instance": instance], timeout: .seconds(60))
     }
 
     func testAConnectionDroppedMidSendIsRetriedOrReportedNeverAFalseSuccess() async throws {
         _ = try launchComponent()
         let channel = ClientChannel(target: "unix:" + socketPath)
-        _ = try await invoke(channel, "OutputBinding/Init", BindingInitRequest(properties: properties(["sendTimeoutMs": "1000"])), instance: "drop")
+        _ = try await Self.invoke(channel, "OutputBinding/Init", BindingInitRequest(properties: properties(["sendTimeoutMs": "1000"])), instance: "drop")
         try await broker.setResponseDelay(.milliseconds(300))
         let sendsBefore = try await broker.requestCount(.sendMessageV2)
         let outcomes = try await withThrowingTaskGroup(of: Result<[String: String], GRPCStatus>.self) { group in
             for index in 0..<20 {
                 group.addTask {
                     do {
-                        let bytes = try await self.invoke(channel, "OutputBinding/Invoke", InvokeRequest(data: Array("drop-\(index)".utf8), operation: "create"), instance: "drop")
+                        let bytes = try await Self.invoke(channel, "OutputBinding/Invoke", InvokeRequest(data: Array("drop-\(index)".utf8), operation: "create"), instance: "drop")
                         return .success(try InvokeResponse(decoding: bytes).metadata)
                     } catch let status as GRPCStatus {
                         return .failure(status)

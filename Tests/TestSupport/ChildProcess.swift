@@ -14,7 +14,7 @@ public final class ChildProcess: @unchecked Sendable {
     private var readers: [DispatchSemaphore] = []
 
     /// Reads `handle` to its end on a thread of its own; the returned semaphore fires at the end.
-    private static func drain(_ handle: FileHandle, _ append: @escaping (Data) -> Void) -> DispatchSemaphore {
+    private static func drain(_ handle: FileHandle, _ append: @escaping @Sendable (Data) -> Void) -> DispatchSemaphore {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             while true {
