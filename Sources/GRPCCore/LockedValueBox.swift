@@ -2,8 +2,8 @@ import Foundation
 
 /// A value that is only ever touched under its lock: what `NIOLockedValueBox` is to the modules
 /// on NIO, for GRPCCore and DaprComponents, which do not depend on NIO (and Synchronization's
-/// `Mutex` needs macOS 15, where the package supports 13). One audited `@unchecked Sendable`
-/// here spares every lock-protected class of these modules its own.
+/// `Mutex` needs macOS 15, where the package supports 13). Its one unchecked Sendable
+/// conformance spares every lock-protected class of these modules its own.
 package final class LockedValueBox<Value> {
     @usableFromInline let lock = NSLock()
     @usableFromInline var value: Value

@@ -95,7 +95,7 @@ public enum Compression {
 /// frees again, and an inflate stream about 40 KiB; doing that for every message cost more than
 /// compressing a 16 KiB body, while a reset keeps the memory. A stream is used by one call at a
 /// time: taken from the idle list, or made, and put back only after it finished without error.
-private final class ZStream: @unchecked Sendable {
+private final class ZStream: @unchecked Sendable {  // z_stream owned here, ended once in deinit; one call at a time (taken from and put back in `idle`)
     enum Kind: Equatable {
         case deflate(level: Int32)
         case inflate
