@@ -4,7 +4,7 @@ import Foundation
 /// completion of its last one, on whichever thread completed it (the gRPC client's poller). The
 /// load client thus adds no task switch per call, as a completion-driven gRPC benchmark client
 /// does; the figures are the component's.
-final class ClosedLoop: @unchecked Sendable {
+final class ClosedLoop: @unchecked Sendable {  // every var guarded by `lock`
     typealias Call = (_ done: @escaping @Sendable (Error?) -> Void) -> Void
 
     private let lock = NSLock()

@@ -210,7 +210,7 @@ final class BenchmarkSession: @unchecked Sendable {  // `producer` is set once, 
 }
 
 /// Hands out `count` tickets to concurrent workers.
-final class Ticket: @unchecked Sendable {
+final class Ticket: @unchecked Sendable {  // `remaining` guarded by `lock`
     private let lock = NSLock()
     private var remaining: Int
     init(_ count: Int) { remaining = count }

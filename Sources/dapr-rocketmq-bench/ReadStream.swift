@@ -6,7 +6,7 @@ import GRPCTestClient
 /// received and acked on the client's poller thread (as daprd's Go client does on its own
 /// goroutine), so the client side costs no task switch per message and the figures are the
 /// component's.
-final class ReadStream: @unchecked Sendable {
+final class ReadStream: @unchecked Sendable {  // counts and waiter guarded by `lock`; the iterator read by one task at a time
     private let call: ClientCall
     private let lock = NSLock()
     private var received = 0

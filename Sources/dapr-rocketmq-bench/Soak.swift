@@ -39,7 +39,7 @@ extension BenchmarkSession {
     }
 }
 
-final class SoakCounters: @unchecked Sendable {
+final class SoakCounters: @unchecked Sendable {  // `counts` guarded by `lock`
     private let lock = NSLock()
     private var counts = (sent: 0, received: 0, failed: 0)
     func sent() { lock.withLock { counts.sent += 1 } }
