@@ -121,6 +121,15 @@ class ReadStream:
         self.responses.cancel()
 
 
+def initialised(channel, cls, args):
+    """The instance args["instance"], its output then its input initialised with args["properties"],
+    in daprd's order."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    c.init("input", args["properties"])
+    return c
+
+
 def status_of(function):
     try:
         function()
@@ -173,9 +182,7 @@ def scenario_roundtrip(channel, cls, args):
 
 def scenario_fail_always(channel, cls, args):
     """One message, failed on every delivery; reports the reconsumeTimes seen."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     c.invoke("create", b"doomed")
     stream = ReadStream(c)
     seen = []
@@ -349,9 +356,7 @@ def scenario_statuses(channel, cls, args):
 
 def scenario_hold(channel, cls, args):
     """Publish one message, open Read, print once it arrives, then wait until the server ends the stream."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     c.invoke("create", b"held")
     stream = ReadStream(c)
     first = next(stream.responses)
@@ -419,9 +424,7 @@ def scenario_ack_all(channel, cls, args):
 
 def scenario_cycles(channel, cls, args):
     """`reads` Read streams opened (until the first message) and cancelled, then `inits` re-Inits."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     c.invoke("create", b"cycle")
     for _ in range(args["reads"]):
         stream = ReadStream(c)
@@ -435,9 +438,7 @@ def scenario_cycles(channel, cls, args):
 def scenario_oversize_delivery(channel, cls, args):
     """A message too big for a 4 MiB gRPC receive limit (grpcio's default, like daprd's) followed
     by a small one: the stream must stay healthy and deliver the small one."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     c.invoke("create", b"x" * args["size"])
     c.invoke("create", b"small")
     stream = ReadStream(c)
@@ -454,9 +455,7 @@ def scenario_oversize_delivery(channel, cls, args):
 def scenario_orderly(channel, cls, args):
     """Messages with one sharding key, consumed with consumeOrderly; the first delivery of
     `fail` is failed. Reports the delivery sequence."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     for index in range(args["count"]):
         c.invoke("create", ("o-%d" % index).encode(), {"rocketmq-shardingkey": "user-1"})
     stream = ReadStream(c)
@@ -507,9 +506,7 @@ def scenario_closing_nacks(channel, cls, args):
     """daprd stopping: of `count` delivered messages the first `acked` are acked (in reverse
     order, from several threads), the rest get daprd's closing nack and the stream ends. A new
     stream must bring exactly the nacked ones again."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     publish_all(c, args["count"], "n")
     stream = ReadStream(c)
     delivered = [next(stream.responses) for _ in range(args["count"])]
@@ -560,9 +557,7 @@ def scenario_init_budget(channel, cls, args):
 
 def scenario_read_beside_stream(channel, cls, args):
     """A read on the group of an open Read stream, then on another group, then after the stream."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     c.invoke("create", b"streamed")
     stream = ReadStream(c)
     first = next(stream.responses)
@@ -608,9 +603,7 @@ def scrape(url):
 def scenario_metrics(channel, cls, args):
     """Scrapes the metrics endpoint, makes `creates` creates, one refused create and
     `deliveries` deliveries (acked, the last one failed), and scrapes again."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     before = scrape(args["url"])
     publish_all(c, args["creates"], "m")
     refused = status_of(lambda: c.invoke("create", b"x", {"delayLevel": "99"}))
@@ -626,9 +619,7 @@ def scenario_metrics(channel, cls, args):
 
 def scenario_timer(channel, cls, args):
     """A create with startDeliverTime `delay_ms` ahead; on success, when the Read stream gets it."""
-    c = Component(channel, cls, args["instance"])
-    c.init("output", args["properties"])
-    c.init("input", args["properties"])
+    c = initialised(channel, cls, args)
     deliver_at = int(time.time() * 1000) + args["delay_ms"]
     status = status_of(lambda: c.invoke("create", b"timed", {"startDeliverTime": str(deliver_at)}))
     result = {"status": status, "deliver_at": deliver_at}
