@@ -1,5 +1,5 @@
 import CZlib
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// zlib (RFC 1950) streams, the only body compression a 4.x client must read
 /// (docs/protocol-remoting.md §4.4).
@@ -104,7 +104,7 @@ private final class ZStream: @unchecked Sendable {  // z_stream owned here, ende
     /// Idle streams kept; a burst of more concurrent calls makes more, and those beyond the limit
     /// are freed when put back.
     static let idleLimit = 4
-    private static let idle = Mutex<[ZStream]>([])
+    private static let idle = NIOLockedValueBox<[ZStream]>([])  // not Synchronization's Mutex: that needs macOS 15
 
     let kind: Kind
     /// At a fixed address: zlib's state points back at its `z_stream`.
@@ -137,7 +137,7 @@ private final class ZStream: @unchecked Sendable {  // z_stream owned here, ende
 
     /// An idle stream of `kind`, reset, or a new one.
     static func take(_ kind: Kind) throws -> ZStream {
-        let reused = idle.withLock { streams in
+        let reused = idle.withLockedValue { streams in
             streams.firstIndex { $0.kind == kind }.map { streams.remove(at: $0) }
         }
         guard let reused else { return try ZStream(kind) }
@@ -149,7 +149,7 @@ private final class ZStream: @unchecked Sendable {  // z_stream owned here, ende
     }
 
     func putBack() {
-        Self.idle.withLock { streams in
+        Self.idle.withLockedValue { streams in
             if streams.count < Self.idleLimit { streams.append(self) }
         }
     }

@@ -61,8 +61,6 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    public var intValue: Int? { int64Value.flatMap { Int(exactly: $0) } }
-
     public var int32Value: Int32? { int64Value.flatMap { Int32(exactly: $0) } }
 
     public var boolValue: Bool? {

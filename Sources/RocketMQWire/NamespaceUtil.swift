@@ -54,9 +54,3 @@ public enum NamespaceUtil {
         return prefix + String(rest.dropFirst(namespace.count + 1))
     }
 }
-
-/// Tag hashing as the broker does it for filtering (Java `String.hashCode` over UTF-16).
-public enum TagHash {
-    /// The `tagsCode` of a tag.
-    public static func code(of tag: String) -> Int64 { Int64(JavaHash.stringHashCode(tag)) }
-}

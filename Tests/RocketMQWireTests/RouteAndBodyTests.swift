@@ -95,7 +95,7 @@ final class RouteAndBodyTests: XCTestCase {
         XCTAssertEqual(NamespaceUtil.unwrap(namespace: "ns", "ns%topic"), "topic")
         XCTAssertEqual(NamespaceUtil.unwrap(namespace: "ns", "%RETRY%ns%group"), "%RETRY%group")
         XCTAssertEqual(NamespaceUtil.unwrap(namespace: "ns", "other%topic"), "other%topic")
-        XCTAssertEqual(TagHash.code(of: "TagA"), 2598919)
+        XCTAssertEqual(JavaHash.stringHashCode("TagA"), 2598919)
     }
 
     func testTypedHeadersRoundTripThroughCommands() throws {
