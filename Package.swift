@@ -149,7 +149,7 @@ let package = Package(
             dependencies: ["DaprProto", "RocketMQHTTP", "RocketMQWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Process, folder and client helpers shared by the end-to-end tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DaprComponents"], path: "Tests/TestSupport"),
         // A gRPC client on the C core, for the tests and the benchmark (the component only serves).
         // Outside Sources/, the one place besides GRPCCore that may import CGRPCCore.
         .target(name: "GRPCTestClient", dependencies: ["GRPCCore", "CGRPCCore"], path: "Tests/GRPCTestClient"),

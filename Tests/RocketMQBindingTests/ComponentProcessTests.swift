@@ -7,46 +7,21 @@ import XCTest
 /// The real `dapr-rocketmq` executable, started on a temporary socket folder with its demo test
 /// broker, driven by grpcurl and Python grpcio; every process is killed at the end.
 final class ComponentProcessTests: XCTestCase {
-    private var folder: TemporaryFolder!
-    private var processes: [ChildProcess] = []
+    private var launcher: ComponentLauncher!
 
     override func setUp() async throws {
-        folder = try TemporaryFolder()
+        launcher = try ComponentLauncher()
     }
 
     override func tearDown() async throws {
-        processes.forEach { $0.kill() }
-        processes = []
-        folder = nil
+        launcher = nil
     }
 
-    private var socketPath: String { folder.path + "/rocketmq.sock" }
+    private var socketPath: String { launcher.socketPath }
 
-    private func launch(_ arguments: [String] = ["--demo-broker"]) throws -> ChildProcess {
-        let process = try ChildProcess(RepositoryPaths.componentExecutable, arguments + ["--log-level", "warning"],
-                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
-        processes.append(process)
-        return process
-    }
-
-    /// Waits (bounded) until something accepts connections on the socket.
-    private func waitUntilServing(_ process: ChildProcess, file: StaticString = #filePath, line: UInt = #line) {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, process.process.isRunning {
-            if isListening(socketPath) { return }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        XCTFail("the component never served \(socketPath): \(process.standardError)", file: file, line: line)
-    }
-
-    private func isListening(_ path: String) -> Bool {
-        ComponentSocket.isListening(path)
-    }
-
-    private func grpcurl(_ flags: [String], _ command: String...) throws -> (code: Int32, output: String, errors: String) {
-        let process = try ChildProcess(try XCTUnwrap(ChildProcess.which("grpcurl")), ["-plaintext", "-unix"] + flags + [socketPath] + command)
-        XCTAssertTrue(process.waitForExit(timeout: 60))
-        return (process.exitCode, process.standardOutput, process.standardError)
+    @discardableResult
+    private func launch(_ arguments: [String] = ["--demo-broker"], file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
+        try launcher.launch(arguments + ["--log-level", "warning"], file: file, line: line)
     }
 
     private func scenario(_ name: String, _ arguments: [String: Any]) throws -> [String: Any] {
@@ -54,24 +29,23 @@ final class ComponentProcessTests: XCTestCase {
     }
 
     func testGrpcurlListsDescribesAndInvokesWithAndWithoutInstanceHeader() throws {
-        let component = try launch()
-        waitUntilServing(component)
-        let list = try grpcurl([], "list")
+        try launch()
+        let list = try launcher.grpcurl([], "list")
         XCTAssertEqual(list.code, 0, list.errors)
         XCTAssertTrue(list.output.contains("dapr.proto.components.v1.InputBinding") && list.output.contains("dapr.proto.components.v1.OutputBinding"), list.output)
-        let describe = try grpcurl([], "describe", "dapr.proto.components.v1.OutputBinding.Invoke")
+        let describe = try launcher.grpcurl([], "describe", "dapr.proto.components.v1.OutputBinding.Invoke")
         XCTAssertTrue(describe.output.contains("rpc Invoke ( .dapr.proto.components.v1.InvokeRequest ) returns ( .dapr.proto.components.v1.InvokeResponse )"), describe.output)
 
         for header in [["-H", "x-component-instance: named"], []] {
-            let initialised = try grpcurl(header + ["-d", #"{"metadata":{"properties":{"topics":"grpcurl-topic"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
+            let initialised = try launcher.grpcurl(header + ["-d", #"{"metadata":{"properties":{"topics":"grpcurl-topic"}}}"#], "dapr.proto.components.v1.OutputBinding/Init")
             XCTAssertEqual(initialised.code, 0, initialised.errors)
-            let operations = try grpcurl(header, "dapr.proto.components.v1.OutputBinding/ListOperations")
+            let operations = try launcher.grpcurl(header, "dapr.proto.components.v1.OutputBinding/ListOperations")
             XCTAssertTrue(operations.output.contains("\"create\"") && operations.output.contains("\"read\""), operations.output)
-            let created = try grpcurl(header + ["-d", #"{"operation":"create","data":"aGk="}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+            let created = try launcher.grpcurl(header + ["-d", #"{"operation":"create","data":"aGk="}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
             XCTAssertEqual(created.code, 0, created.errors)
             XCTAssertTrue(created.output.contains(#""topic": "grpcurl-topic""#), created.output)
         }
-        let ping = try grpcurl(["-H", "x-component-instance: named"], "dapr.proto.components.v1.OutputBinding/Ping")
+        let ping = try launcher.grpcurl(["-H", "x-component-instance: named"], "dapr.proto.components.v1.OutputBinding/Ping")
         XCTAssertEqual(ping.code, 0, ping.errors)
     }
 
@@ -80,29 +54,27 @@ final class ComponentProcessTests: XCTestCase {
         try await service.start()
         service.createTopic("http-topic")
         addTeardownBlock { await service.shutdown() }
-        let process = try launch([])
-        waitUntilServing(process)
+        try launch([])
         let properties = #"{"metadata":{"properties":{"accessProto":"http","endpoint":"\#(service.endpoint)","accessKey":"grpcurl-ak","secretKey":"grpcurl-sk","topics":"http-topic","consumerGroup":"GID_grpcurl"}}}"#
-        let initialised = try grpcurl(["-d", properties], "dapr.proto.components.v1.OutputBinding/Init")
+        let initialised = try launcher.grpcurl(["-d", properties], "dapr.proto.components.v1.OutputBinding/Init")
         XCTAssertEqual(initialised.code, 0, initialised.errors)
-        let created = try grpcurl(["-d", #"{"operation":"create","data":"aGk=","metadata":{"rocketmq-tag":"t1"}}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        let created = try launcher.grpcurl(["-d", #"{"operation":"create","data":"aGk=","metadata":{"rocketmq-tag":"t1"}}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
         XCTAssertEqual(created.code, 0, created.errors)
         XCTAssertTrue(created.output.contains(#""bodyMD5""#), created.output)
         XCTAssertEqual(service.messages(topic: "http-topic").map(\.body), ["hi"])
-        let read = try grpcurl(["-d", #"{"operation":"read"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
+        let read = try launcher.grpcurl(["-d", #"{"operation":"read"}"#], "dapr.proto.components.v1.OutputBinding/Invoke")
         XCTAssertEqual(read.code, 0, read.errors)
         let answer = try XCTUnwrap(read.output.range(of: #""data": ""#).map { read.output[$0.upperBound...].prefix { $0 != "\"" } })
         let messages = try XCTUnwrap(JSONSerialization.jsonObject(with: try XCTUnwrap(Data(base64Encoded: String(answer)))) as? [[String: Any]])
         XCTAssertEqual(messages.map { $0["bodyText"] as? String }, ["hi"])
         XCTAssertEqual(messages.first?["tags"] as? String, "t1")
         let wrong = properties.replacingOccurrences(of: "grpcurl-sk", with: "not-the-secret")
-        let refused = try grpcurl(["-d", wrong], "dapr.proto.components.v1.InputBinding/Init")
+        let refused = try launcher.grpcurl(["-d", wrong], "dapr.proto.components.v1.InputBinding/Init")
         XCTAssertTrue(refused.errors.contains("PermissionDenied"), refused.errors)
     }
 
     func testDaprdSequenceFromPythonAgainstTheBinary() throws {
-        let component = try launch()
-        waitUntilServing(component)
+        try launch()
         let result = try scenario("roundtrip", ["instance": "orders", "properties": ["topics": "seq", "consumerGroup": "seq-app", "consumeFromWhere": "first"]])
         XCTAssertEqual(result["operations"] as? [String], ["create", "read"])
         XCTAssertEqual(result["data_hex"] as? String, "0068656c6c6fff")
@@ -112,8 +84,7 @@ final class ComponentProcessTests: XCTestCase {
     }
 
     func testTwoHundredConcurrentCreatesAndTwentyConcurrentReadStreams() throws {
-        let component = try launch()
-        waitUntilServing(component)
+        try launch()
         let creates = try scenario("concurrent-creates", ["instance": "load", "count": 200, "properties": ["topics": "load"]])
         XCTAssertEqual(creates["ok"] as? Int, 200)
         XCTAssertEqual(creates["distinct_positions"] as? Int, 200, "every message has its own queue position")
@@ -123,11 +94,10 @@ final class ComponentProcessTests: XCTestCase {
 
     func testSigtermWithAStreamOpenEndsItRemovesTheSocketAndExitsZero() throws {
         let component = try launch()
-        waitUntilServing(component)
         let python = try XCTUnwrap(ChildProcess.which("python3"))
         let arguments = #"{"instance":"held","properties":{"topics":"held","consumerGroup":"held-app","consumeFromWhere":"first"}}"#
         let client = try ChildProcess(python, [RepositoryPaths.rocketMQScenarios, socketPath, "hold", arguments])
-        processes.append(client)
+        launcher.track(client)
         XCTAssertTrue(client.waitForOutput(timeout: 60) { $0.contains(#""open": true"#) }, client.standardError)
         component.signal(SIGTERM)
         XCTAssertTrue(component.waitForExit(timeout: 30), "the component did not exit after SIGTERM")
@@ -153,20 +123,19 @@ final class ComponentProcessTests: XCTestCase {
         close(stale)
         XCTAssertTrue(FileManager.default.fileExists(atPath: socketPath))
 
-        let first = try launch([])
-        waitUntilServing(first)
+        try launch([])
         let attributes = try FileManager.default.attributesOfItem(atPath: socketPath)
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o666, "other users (daprd) may connect")
 
-        let second = try launch([])
+        let second = try launcher.start(["--log-level", "warning"])
         XCTAssertTrue(second.waitForExit(timeout: 30), "a second component on a live socket must not start")
         XCTAssertNotEqual(second.exitCode, 0)
         XCTAssertTrue(second.standardError.contains("already serving"), second.standardError)
-        XCTAssertTrue(isListening(socketPath), "the first component still serves")
+        XCTAssertTrue(ComponentSocket.isListening(socketPath), "the first component still serves")
     }
 
     func testBadFlagsAreReportedNotIgnored() throws {
-        let component = try launch(["--log-level", "loud"])
+        let component = try launcher.start(["--log-level", "loud"])
         XCTAssertTrue(component.waitForExit(timeout: 30))
         XCTAssertEqual(component.exitCode, 2)
         XCTAssertTrue(component.standardError.contains("The value 'loud' is invalid for '--log-level <level>'"), component.standardError)

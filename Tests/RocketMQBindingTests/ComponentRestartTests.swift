@@ -8,40 +8,23 @@ import XCTest
 /// say so to the caller and in its log, instead of a bare "not initialised". Every process is
 /// killed at the end.
 final class ComponentRestartTests: XCTestCase {
-    private var folder: TemporaryFolder!
-    private var processes: [ChildProcess] = []
+    private var launcher: ComponentLauncher!
 
     override func setUp() async throws {
-        folder = try TemporaryFolder()
+        launcher = try ComponentLauncher()
     }
 
     override func tearDown() async throws {
-        processes.forEach { $0.kill() }
-        processes = []
-        folder = nil
+        launcher = nil
     }
-
-    private var socketPath: String { folder.path + "/rocketmq.sock" }
 
     /// Starts the component with its demo broker and waits (bounded) until it serves.
     private func launch(file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
-        let process = try ChildProcess(RepositoryPaths.componentExecutable, ["--demo-broker", "--log-level", "warning"],
-                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
-        processes.append(process)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, process.process.isRunning, !ComponentSocket.isListening(socketPath) {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        XCTAssertTrue(ComponentSocket.isListening(socketPath), "never served: \(process.standardError)", file: file, line: line)
-        return process
+        try launcher.launch(["--demo-broker", "--log-level", "warning"], file: file, line: line)
     }
 
     private func grpcurl(_ instance: String, _ method: String, _ body: String? = nil) throws -> (code: Int32, output: String, errors: String) {
-        let flags = ["-H", "x-component-instance: \(instance)"] + (body.map { ["-d", $0] } ?? [])
-        let process = try ChildProcess(try XCTUnwrap(ChildProcess.which("grpcurl")),
-                                       ["-plaintext", "-unix"] + flags + [socketPath, "dapr.proto.components.v1." + method])
-        XCTAssertTrue(process.waitForExit(timeout: 60))
-        return (process.exitCode, process.standardOutput, process.standardError)
+        try launcher.grpcurl(["-H", "x-component-instance: \(instance)"] + (body.map { ["-d", $0] } ?? []), "dapr.proto.components.v1." + method)
     }
 
     /// SIGKILL, then waits until its whole log has been read.
@@ -65,7 +48,7 @@ final class ComponentRestartTests: XCTestCase {
         let firstPID = first.process.processIdentifier
         crash(first)
 
-        let journal = try String(contentsOfFile: folder.path + "/.dapr-rocketmq/rocketmq.instances", encoding: .utf8)
+        let journal = try String(contentsOfFile: launcher.folder.path + "/.dapr-rocketmq/rocketmq.instances", encoding: .utf8)
         XCTAssertTrue(journal.contains(#""instance":"orders-out""#), journal)
         XCTAssertFalse(journal.contains("restart-topic"), "names and times only, never metadata: \(journal)")
 

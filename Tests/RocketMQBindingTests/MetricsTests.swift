@@ -6,33 +6,25 @@ import XCTest
 /// `--metrics-port`: the real executable's Prometheus endpoint, scraped before and after known
 /// traffic; and no endpoint at all by default.
 final class MetricsTests: XCTestCase {
-    private var folder: TemporaryFolder!
-    private var component: ChildProcess?
+    private var launcher: ComponentLauncher!
 
     override func setUp() async throws {
-        folder = try TemporaryFolder()
+        launcher = try ComponentLauncher()
     }
 
     override func tearDown() async throws {
-        component?.kill()
-        folder = nil
+        launcher = nil
     }
 
-    private var socketPath: String { folder.path + "/rocketmq.sock" }
-
     private func launch(_ arguments: [String]) throws -> ChildProcess {
-        let process = try ChildProcess(RepositoryPaths.componentExecutable, arguments + ["--log-level", "info"],
-                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
-        component = process
-        XCTAssertTrue(process.waitForOutput(timeout: 30) { _ in ComponentSocket.isListening(self.socketPath) }, process.standardError)
-        return process
+        try launcher.launch(arguments + ["--log-level", "info"])
     }
 
     func testTheCountersMoveByExactlyTheCreatesAndDeliveriesMade() throws {
         let process = try launch(["--demo-broker", "--metrics-port=0"])
         XCTAssertTrue(process.waitForOutput(timeout: 30) { _ in process.standardError.contains("serving Prometheus metrics") })
         let port = try XCTUnwrap(process.standardError.firstMatch(of: #/0\.0\.0\.0:(\d+)/metrics/#).map { String($0.1) })
-        let result = try runScenario(socket: socketPath, "metrics", [
+        let result = try runScenario(socket: launcher.socketPath, "metrics", [
             "instance": "metered", "url": "http://127.0.0.1:\(port)/metrics", "creates": 7, "deliveries": 7,
             "properties": ["topics": "metered", "consumerGroup": "metered-app", "consumeFromWhere": "first"],
         ])
