@@ -213,12 +213,29 @@ extension BrokerCore {
         }
         let subscription: SubscriptionData
         if header.sysFlag & PullSysFlag.subscription != 0 {
-            subscription = SubscriptionData.tagExpression(topic: header.topic, expression: header.subscription ?? "*", subVersion: header.subVersion)
+            if ExpressionType.isTag(header.expressionType) {
+                subscription = SubscriptionData.tagExpression(topic: header.topic, expression: header.subscription ?? "*", subVersion: header.subVersion)
+            } else if let expression = header.subscription, !expression.isEmpty {
+                subscription = SubscriptionData(topic: header.topic, subString: expression, tagsSet: [], codeSet: [],
+                                                subVersion: header.subVersion, expressionType: header.expressionType ?? "")
+            } else {
+                // FilterAPI.build refuses an empty expression of a non-tag type.
+                return reply(to: command, on: channel, RemotingCommand.response(
+                    to: command, code: .subscriptionParseFailed, remark: "parse the consumer's subscription failed"))
+            }
         } else if let known = consumerGroups[header.consumerGroup]?.subscriptions[header.topic] {
             subscription = known
+            // The broker keeps filter data only for heartbeat expressions that compiled.
+            if known.expressionType == ExpressionType.sql92, (try? SQL92Filter(compiling: known.subString)) == nil {
+                return reply(to: command, on: channel, RemotingCommand.response(
+                    to: command, code: .filterDataNotExist, remark: "The broker's consumer filter data is not exist!Your expression may be wrong!"))
+            }
         } else {
             return reply(to: command, on: channel, RemotingCommand.response(
                 to: command, code: .subscriptionNotExist, remark: "the consumer's subscription not exist"))
+        }
+        if let refusal = propertyFilterRefusal(subscription) {
+            return reply(to: command, on: channel, RemotingCommand.response(to: command, code: .systemError, remark: refusal))
         }
         if header.sysFlag & PullSysFlag.commitOffset != 0, header.commitOffset >= 0 {
             let queue = MessageQueue(topic: header.topic, brokerName: configuration.brokerName, queueId: header.queueId)
@@ -248,24 +265,15 @@ extension BrokerCore {
         var next = offset
         let scanLimit = offset + 800
         let maxCount = max(Int(header.maxMsgNums), 1)
+        let filter = PullFilter(subscription)
         while next < queue.maxOffset, next < scanLimit, found.count < maxCount {
-            if let message = queue.message(at: next), matches(message, subscription) {
+            if let message = queue.message(at: next), filter.matches(message) {
                 found.append(message)
             }
             next += 1
         }
         if found.isEmpty { return .status(code: .pullRetryImmediately, remark: "NO_MATCHED_MESSAGE", next: next) }
         return .found(next: next, messages: found)
-    }
-
-    /// The broker's filter: by `String.hashCode` of the tag only (docs/protocol-remoting.md §2.5);
-    /// clients re-check strings.
-    func matches(_ message: StoredMessage, _ subscription: SubscriptionData) -> Bool {
-        if subscription.subString == SubscriptionData.subscribeAll || (subscription.codeSet.isEmpty && subscription.tagsSet.isEmpty) {
-            return true
-        }
-        let code = message.tags.map(JavaHash.stringHashCode) ?? 0
-        return subscription.codeSet.contains(code)
     }
 
     func pullResponse(to command: RemotingCommand, header: PullMessageRequestHeader, outcome: PullOutcome) -> RemotingCommand {

@@ -192,6 +192,7 @@ final class BrokerCore: @unchecked Sendable {  // state only touched on `eventLo
             case .consumerSendMsgBack: try handleSendBack(command, from: channel)
             case .lockBatchMq: try handleLock(command, from: channel)
             case .unlockBatchMq: try handleUnlock(command, from: channel)
+            case .checkClientConfig: try handleCheckClientConfig(command, from: channel)
             default:
                 reply(to: command, on: channel, RemotingCommand.response(
                     to: command, code: .requestCodeNotSupported, remark: " request type \(command.code) not supported"))

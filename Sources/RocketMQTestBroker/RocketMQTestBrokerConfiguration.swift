@@ -51,6 +51,10 @@ public struct RocketMQTestBrokerConfiguration: Sendable {
     public var aclDenialCode: ResponseCode = .systemError
     /// How long a queue lock lives without renewal (`rocketmq.broker.rebalance.lockMaxLiveTime`).
     public var lockMaxLiveTime: TimeAmount = .seconds(60)
+    /// `enablePropertyFilter`: whether consumers may filter by SQL92 expressions over message
+    /// properties. Off by default, as in a stock broker: CHECK_CLIENT_CONFIG and pulls of a SQL92
+    /// subscription are then refused with 1 SYSTEM_ERROR (docs/protocol-remoting.md §2.17).
+    public var enablePropertyFilter: Bool = false
     public var logger: Logger = Logger(label: "rocketmq.test-broker")
 
     public init() {}

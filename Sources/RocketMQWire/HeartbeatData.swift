@@ -105,6 +105,15 @@ public struct ConsumerData: Sendable, Equatable, Codable {
     }
 }
 
+/// `ExpressionType` values of a subscription. A missing or empty type means `TAG`.
+public enum ExpressionType {
+    public static let tag = "TAG"
+    public static let sql92 = "SQL92"
+
+    /// `ExpressionType.isTagType`: nil, empty and `TAG` are tag expressions.
+    public static func isTag(_ type: String?) -> Bool { type == nil || type == "" || type == tag }
+}
+
 /// One subscription (`SubscriptionData.java`).
 public struct SubscriptionData: Sendable, Equatable, Codable {
     /// `subString` meaning every tag.
@@ -145,6 +154,13 @@ public struct SubscriptionData: Sendable, Equatable, Codable {
         }
         return SubscriptionData(topic: topic, subString: trimmed, tagsSet: tags,
                                 codeSet: tags.map(JavaHash.stringHashCode), subVersion: subVersion)
+    }
+
+    /// `FilterAPI.build` for a SQL92 subscription: the expression as it is, no tags or codes (the
+    /// broker evaluates the expression over message properties; docs/protocol-remoting.md §2.17).
+    public static func sql92Expression(topic: String, expression: String, subVersion: Int64) -> SubscriptionData {
+        SubscriptionData(topic: topic, subString: expression.trimmingSpaces, tagsSet: [], codeSet: [], subVersion: subVersion,
+                         expressionType: ExpressionType.sql92)
     }
 
     /// Whether a message with `tag` passes (exact string match; all when `*`).
