@@ -50,6 +50,12 @@ public struct ComponentSocket: Sendable, Equatable {
         "\(folder)/.dapr-rocketmq/\(name).instances"
     }
 
+    /// The default state folder (`--state-dir`): beside the instance journal, for the same reason.
+    /// Broadcasting consumers keep their offsets there.
+    public var defaultStateFolder: String {
+        "\(folder)/.dapr-rocketmq/\(name).state"
+    }
+
     public enum SocketError: Error, Equatable, CustomStringConvertible {
         case inUse(String)
         case notASocket(String)

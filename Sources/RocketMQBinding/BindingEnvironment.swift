@@ -1,4 +1,5 @@
 import DaprComponents
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -16,6 +17,9 @@ struct BindingEnvironment: Sendable {
     var outputEventLoop: EventLoop
     /// Consumer groups with an open Read stream in this process: `read` must not compete with them.
     var streamingGroups = StreamingGroups()
+    /// Where this process keeps state that must outlive it (`--state-dir`): the offsets of
+    /// broadcasting consumers. Nil until `makeServer` defaults it beside the socket.
+    var stateFolder: String?
 
     /// The logger of one instance and direction: every line names both.
     func logger(instance: String, direction: String) -> Logger {
@@ -43,13 +47,17 @@ struct BindingEnvironment: Sendable {
 
 /// Creates RocketMQ binding instances for the component server.
 public struct RocketMQBindingFactory: BindingFactory {
-    private let environment: BindingEnvironment
+    private var environment: BindingEnvironment
 
-    /// - Parameter demoNameServer: the in-memory test broker's name server, used for components
-    ///   that name no name server; nil in production.
-    public init(logger: Logger, demoNameServer: String? = nil) {
+    /// - Parameters:
+    ///   - demoNameServer: the in-memory test broker's name server, used for components that name
+    ///     no name server; nil in production.
+    ///   - stateFolder: where state that outlives the process is kept (broadcasting consumers'
+    ///     offsets); nil: the socket's default state folder (`ComponentSocket.defaultStateFolder`).
+    public init(logger: Logger, demoNameServer: String? = nil, stateFolder: String? = nil) {
         environment = BindingEnvironment(
-            logger: logger, demoNameServer: demoNameServer, outputEventLoop: MultiThreadedEventLoopGroup.singleton.next())
+            logger: logger, demoNameServer: demoNameServer, outputEventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+            stateFolder: stateFolder)
     }
 
     /// The component server for these bindings. Its unary handlers run on the loop the output
@@ -58,7 +66,9 @@ public struct RocketMQBindingFactory: BindingFactory {
     public func makeServer(_ configuration: ComponentServer.Configuration, logger: Logger) -> ComponentServer {
         var configuration = configuration
         configuration.unaryHandlerExecutor = EventLoopTaskExecutor(environment.outputEventLoop)
-        return ComponentServer(configuration: configuration, factory: self, logger: logger)
+        var factory = self
+        if factory.environment.stateFolder == nil { factory.environment.stateFolder = configuration.socket.defaultStateFolder }
+        return ComponentServer(configuration: configuration, factory: factory, logger: logger)
     }
 
     public func makeInputBinding(instance: String) -> InputBindingComponent {
@@ -131,5 +141,47 @@ final class StreamingGroups: Sendable {
             "consumer group \(group) has an open Read stream in this process (input binding instance \(holder.instance)): a read would "
                 + "compete with it for the same offsets; give the read its own group with the request metadata consumerGroup, "
                 + "or use a component with another consumerGroup")
+    }
+}
+
+extension BindingEnvironment {
+    /// The consumer model of `instance`'s consumers: broadcasting keeps this instance's offsets in
+    /// its own file under the state folder, `broadcasting/<instance>/<group>.offsets.json`, so
+    /// each instance (and each sidecar's) resumes where it stopped (docs/component-spec.md §4). A
+    /// group in a namespace (`instanceId`) is another group: its file is named `<namespace>%<group>`.
+    func messageModel(_ metadata: BindingMetadata, instance: String) throws -> MessageModel {
+        switch metadata.consumerModel {
+        case .clustering:
+            return .clustering
+        case .broadcasting:
+            guard let stateFolder else {
+                throw ComponentError.failedPrecondition(
+                    "field consumerModel: broadcasting keeps offsets in files, but this component has no state folder; start it with --state-dir (DAPR_ROCKETMQ_STATE_DIR)")
+            }
+            let group = metadata.instanceID.map { "\($0)%\(metadata.consumerGroup)" } ?? metadata.consumerGroup
+            let file = "\(stateFolder)/broadcasting/\(try Self.fileName("instance name", instance))/\(try Self.fileName("consumerGroup", group)).offsets.json"
+            return .broadcasting(offsetFile: file)
+        }
+    }
+
+    /// `name` as one file name: every byte but ASCII letters, digits, `_` and `-` is written
+    /// `%XX`, so no name can hold a path separator or be `.` or `..`, and two names never meet.
+    static func fileName(_ what: String, _ name: String) throws -> String {
+        guard !name.isEmpty else { throw ComponentError.invalidArgument("\(what) is empty: it cannot name an offset file") }
+        var escaped = ""
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"):
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                escaped += String(format: "%%%02X", byte)
+            }
+        }
+        // File systems take 255 bytes per name; the group's file adds ".offsets.json".
+        guard escaped.utf8.count <= 200 else {
+            throw ComponentError.invalidArgument("\(what) \(name) is too long to name an offset file (at most 200 bytes once escaped)")
+        }
+        return escaped
     }
 }

@@ -17,6 +17,14 @@ func componentError(_ error: Error, _ context: String) -> ComponentError {
         case .timeout: return ComponentError(.deadlineExceeded, message)
         case .unreachable, .connectionClosed, .protocolViolation: return ComponentError(.unavailable, message)
         case .notRunning: return ComponentError(.failedPrecondition, message)
+        case .subscriptionRefused(_, let code, _):
+            // CHECK_CLIENT_CONFIG: an expression the broker cannot compile is the metadata's
+            // fault; a broker that cannot filter that way must be reconfigured (enablePropertyFilter).
+            if code == .subscriptionParseFailed { return ComponentError(.invalidArgument, "\(context): field topics: \(error)") }
+            return ComponentError(.failedPrecondition,
+                                  "\(context): field subscriptionType: \(error) (sql92 needs brokers with enablePropertyFilter=true)")
+        // The file is on this machine: someone must repair, remove or make it writable.
+        case .offsetFile: return ComponentError(.failedPrecondition, message)
         case .broker(.systemError, let remark?) where remark.contains("AclException"):
             // A 4.x broker refuses ACL failures from its RPC hook with SYSTEM_ERROR and the
             // AclException text (captured from 4.9.8), not with NO_PERMISSION.

@@ -14,8 +14,13 @@ import RocketMQHTTP
 public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
     public enum AccessProtocol: String, Sendable, Equatable { case tcp, tcpCgo = "tcp-cgo", http }
     public enum ConsumeFrom: String, Sendable, Equatable { case last, first, timestamp }
+    /// `consumerModel`, with pubsub.rocketmq's values: each message to one member of the group
+    /// (clustering), or to every member (broadcasting, docs/component-spec.md §4).
+    public enum ConsumerModel: String, Sendable, Equatable { case clustering, broadcasting }
 
     public var subscriptions: [Subscription]
+    /// `subscriptionType` (`rocketmq-sub-type`): how the expressions of `topics` select messages.
+    public var subscriptionType: SubscriptionType
     public var nameServers: [String]
     /// True when `nameServers` came from the demo default, not from the metadata.
     public var usesDefaultNameServers = false
@@ -37,6 +42,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
     public var consumeTimestampMillis: Int64
     public var maxReconsumeTimes: Int
     public var consumeOrderly: Bool
+    public var consumerModel: ConsumerModel
     public var sendTimeoutMillis: Int
     public var contentType: String?
     /// How long daprd may take to ack one delivered message before it counts as failed.
@@ -44,19 +50,27 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
     /// `mspProperties`, lowercased: when set, only these request keys travel as message properties
     /// (trace context always does), and only these user properties are delivered.
     public var propertyAllowList: Set<String>?
+    /// `enableTrace`: write message-trace records (Pub, SubBefore, SubAfter) to `traceTopic`, as
+    /// the Java client's `enableMsgTrace` does, so the dashboard shows this component's traffic.
+    public var enableTrace: Bool
+    /// `traceTopic`: where trace records go (the broker's own trace topic by default).
+    public var traceTopic: String
     /// What Init should log: keys of the built-in binding or of pubsub.rocketmq that mean
     /// something else here, each naming the key and what happens instead.
     public var warnings: [String] = []
 
     public static let defaultConsumerGroup = "DEFAULT_CONSUMER"
     public static let defaultProducerGroup = "DEFAULT_PRODUCER"
+    /// The trace topic a broker with `traceTopicEnable=true` creates (Java `TopicValidator.RMQ_SYS_TRACE_TOPIC`).
+    public static let defaultTraceTopic = "RMQ_SYS_TRACE_TOPIC"
 
     /// Fields and their defaults, as the README documents them.
     public static let defaults: [(field: String, value: String)] = [
         ("accessProto", "tcp"), ("consumerGroup", defaultConsumerGroup), ("producerGroup", defaultProducerGroup),
         ("consumerBatchSize", "32 (16 with accessProto http)"), ("consumerThreadNums", "20"), ("retries", "3"), ("consumeFromWhere", "last"),
         ("consumeTimestamp", "30 minutes before start"), ("maxReconsumeTimes", "16"), ("consumeOrderly", "false"),
-        ("sendTimeoutMs", "3000"), ("consumeTimeout", "15 (minutes)"), ("consumerModel", "clustering"),
+        ("sendTimeoutMs", "3000"), ("consumeTimeout", "15 (minutes)"), ("subscriptionType", "tag"), ("consumerModel", "clustering"),
+        ("enableTrace", "false"), ("traceTopic", defaultTraceTopic),
     ]
 
     /// Keys of the built-in binding and of pubsub.rocketmq that are not honoured here, with what
@@ -100,7 +114,16 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         }
         self.accessProtocol = accessProtocol
 
-        subscriptions = try Self.parseTopics(value("topics"))
+        let typeText = value("subscriptionType", "rocketmq-sub-type") ?? "tag"
+        guard let subscriptionType = SubscriptionType(rawValue: typeText.lowercased()) else {
+            throw Self.invalid("subscriptionType", typeText, "tag or sql92")
+        }
+        if subscriptionType == .sql92, accessProtocol == .http {
+            // The HTTP access protocol filters by tag only (a `tag` query parameter).
+            throw ComponentError.invalidArgument("field subscriptionType: sql92 is not available with accessProto http, whose service filters by tag only; use accessProto tcp or subscriptionType tag")
+        }
+        self.subscriptionType = subscriptionType
+        subscriptions = try Self.parseTopics(value("topics"), type: subscriptionType)
         nameServerDomain = value("nameServerDomain")
         endpoint = value("endpoint")
         if let text = value("nameServer") {
@@ -177,14 +200,22 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         } else {
             propertyAllowList = nil
         }
-        if let model = value("consumerModel") {
-            switch model.lowercased() {
-            case "clustering": break
-            case "broadcasting":
-                throw ComponentError.invalidArgument("field consumerModel: \"broadcasting\" is not supported yet; allowed: clustering (every message to one member of the group)")
-            default:
-                throw Self.invalid("consumerModel", model, "clustering")
-            }
+        let modelText = value("consumerModel") ?? ConsumerModel.clustering.rawValue
+        guard let consumerModel = ConsumerModel(rawValue: modelText.lowercased()) else {
+            throw Self.invalid("consumerModel", modelText, "clustering (each message to one member of the group) or broadcasting (to every member)")
+        }
+        self.consumerModel = consumerModel
+        if consumerModel == .broadcasting, accessProtocol == .http {
+            throw ComponentError.invalidArgument(
+                "field consumerModel: broadcasting is not available with accessProto http: the HTTP access protocol consumes in clustering mode only; use accessProto tcp")
+        }
+        enableTrace = try Self.boolean("enableTrace", value("enableTrace"), default: false)
+        traceTopic = value("traceTopic") ?? Self.defaultTraceTopic
+        try Self.validateTopic("traceTopic", traceTopic)
+        if enableTrace, accessProtocol == .http {
+            throw ComponentError.invalidArgument(
+                "field enableTrace: message traces are written over the remoting protocol only, not with accessProto http "
+                    + "(the HTTP access service keeps its own traces); remove enableTrace or use accessProto tcp")
         }
         warnings = fields.keys.sorted().compactMap { key in
             Self.unsupportedKeys[key].map { "field \(fields[key]!.key): not supported: \($0)" }
@@ -207,7 +238,7 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         // Secrets are never printed: only whether they are set.
-        "topics=\(subscriptions.map { "\($0.topic)||\($0.expression)" }) nameServers=\(nameServers) accessProto=\(accessProtocol.rawValue) "
+        "topics=\(subscriptions.map { "\($0.topic)||\($0.expression)" }) subscriptionType=\(subscriptionType.rawValue) nameServers=\(nameServers) accessProto=\(accessProtocol.rawValue) "
             + "consumerGroup=\(consumerGroup) producerGroup=\(producerGroup) instanceId=\(instanceID ?? "") acl=\(accessKey != nil)"
             + (endpoint.map { " endpoint=\($0)" } ?? "")
     }
@@ -223,11 +254,15 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
         ComponentError.invalidArgument("field \(field): invalid value \"\(value)\"; allowed: \(allowed)")
     }
 
-    /// `topic` or `topic||expression`, comma-separated; split at the first `||`.
-    static func parseTopics(_ text: String?) throws -> [Subscription] {
+    /// `topic` or `topic||expression`, comma-separated; split at the first `||`. With `.sql92`
+    /// the expression is SQL92 and the entries are split only at commas outside quotes and
+    /// parentheses (`color IN ('red','blue')` stays whole); an entry without an expression (or
+    /// with `*`) takes every message, as a tag subscription to `*`.
+    static func parseTopics(_ text: String?, type: SubscriptionType = .tag) throws -> [Subscription] {
         guard let text else { throw ComponentError.invalidArgument("field topics: missing; give one or more topics, comma-separated, each topic or topic||tagExpression") }
         var subscriptions: [Subscription] = []
-        for entry in text.split(separator: ",") {
+        let entries = type == .sql92 ? splitOutsideQuotesAndParentheses(text) : text.split(separator: ",")
+        for entry in entries {
             let trimmed = entry.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { continue }
             let topic: String, expression: String
@@ -240,10 +275,33 @@ public struct BindingMetadata: Sendable, Equatable, CustomStringConvertible {
                 expression = "*"
             }
             try validateTopic("topics", topic)
-            subscriptions.append(Subscription(topic: topic, expression: expression))
+            let entryType = type == .sql92 && expression != "*" ? SubscriptionType.sql92 : .tag
+            subscriptions.append(Subscription(topic: topic, expression: expression, type: entryType))
         }
         guard !subscriptions.isEmpty else { throw invalid("topics", text, "at least one topic name") }
         return subscriptions
+    }
+
+    /// Splits at commas that are outside single-quoted strings (where `''` is a quote) and
+    /// outside parentheses.
+    static func splitOutsideQuotesAndParentheses(_ text: String) -> [Substring] {
+        var entries: [Substring] = []
+        var start = text.startIndex
+        var inQuotes = false
+        var depth = 0
+        for index in text.indices {
+            switch text[index] {
+            case "'": inQuotes.toggle()  // '' inside a string toggles twice: still inside
+            case "(" where !inQuotes: depth += 1
+            case ")" where !inQuotes: depth = max(depth - 1, 0)
+            case "," where !inQuotes && depth == 0:
+                entries.append(text[start..<index])
+                start = text.index(after: index)
+            default: break
+            }
+        }
+        entries.append(text[start...])
+        return entries
     }
 
     /// RocketMQ topic rules: `^[%|a-zA-Z0-9_-]+$`, at most 127 characters.

@@ -22,12 +22,14 @@ extension BindingMetadata {
             sendTimeout: .milliseconds(Int64(sendTimeoutMillis)))
     }
 
-    func consumerConfiguration() -> ConsumerConfiguration {
+    /// `messageModel` comes from `BindingEnvironment.messageModel`, which knows where a
+    /// broadcasting instance keeps its offsets.
+    func consumerConfiguration(messageModel: MessageModel = .clustering) -> ConsumerConfiguration {
         ConsumerConfiguration(
             client: clientConfiguration(), group: consumerGroup,
             subscriptions: subscriptions,
             pullBatchSize: consumerBatchSize, maxInFlight: consumerThreadNums, consumeFromWhere: consumeFromWhere,
-            maxReconsumeTimes: maxReconsumeTimes, orderly: consumeOrderly)
+            maxReconsumeTimes: maxReconsumeTimes, orderly: consumeOrderly, messageModel: messageModel)
     }
 }
 

@@ -71,7 +71,8 @@ struct CreateRequest {
             targets = topics.map { ($0, tag) }
         } else {
             targets = component.subscriptions.map { subscription in
-                let single = subscription.expression != "*" && !subscription.expression.contains("||")
+                // A SQL92 expression is no tag.
+                let single = subscription.type == .tag && subscription.expression != "*" && !subscription.expression.contains("||")
                 return (subscription.topic, tag ?? (single ? subscription.expression : nil))
             }
         }

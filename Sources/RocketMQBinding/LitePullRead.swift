@@ -19,6 +19,8 @@ struct LitePullRead {
     var options: ReadOptions
     var consumer: LitePullConsumer
     var logger: Logger
+    /// With `enableTrace`: SubBefore and SubAfter records of what the answer carries.
+    var tracing: MessageTracing? = nil
 
     func run() async throws -> InvokeResponse {
         let context = "reading \(options.subscriptions.map(\.topic).joined(separator: ",")) as group \(options.group)"
@@ -60,6 +62,10 @@ struct LitePullRead {
         } catch {
             throw componentError(error, "committing the offsets of a read of group \(options.group)")
         }
+        if let tracing {
+            let deadLetteredIDs = Set(deadLettered)
+            tracing.read(zip(pulled.messages, accepted).filter { $0.1 && !deadLetteredIDs.contains($0.0.messageID) }.map(\.0))
+        }
         var responseMetadata = ["count": "\(answer.count)"]
         if !deadLettered.isEmpty {
             responseMetadata["deadLettered"] = "\(deadLettered.count)"
@@ -82,7 +88,8 @@ struct ReadOptions {
         for (key, value) in requestMetadata { lowered[key.lowercased()] = value.trimmingCharacters(in: .whitespaces) }
         func first(_ keys: String...) -> String? { keys.lazy.compactMap { lowered[$0] }.first { !$0.isEmpty } }
 
-        subscriptions = try first("topics", "rocketmq-topic").map(BindingMetadata.parseTopics) ?? component.subscriptions
+        subscriptions = try first("topics", "rocketmq-topic").map { try BindingMetadata.parseTopics($0, type: component.subscriptionType) }
+            ?? component.subscriptions
         maxMessages = try BindingMetadata.integer("maxMessages", first("maxmessages"), default: 32, range: 1...1024)
         waitMillis = try BindingMetadata.integer("waitMs", first("waitms"), default: 0, range: 0...maxWaitMillis)
         group = first("consumergroup") ?? component.consumerGroup

@@ -19,8 +19,9 @@ extension ConsumedMessage {
         metadata["storeTimestamp"] = String(storeTimestamp)
         metadata["reconsumeTimes"] = String(reconsumeTimes)
         metadata["consumerGroup"] = consumerGroup
-        // The built-in binding's keys, for applications moving from it (its sub-type is always empty).
-        metadata["rocketmq-sub-type"] = ""
+        // The built-in binding's keys, for applications moving from it (its sub-type is always
+        // empty; here "sql92" tells a message selected by a SQL92 expression).
+        metadata["rocketmq-sub-type"] = subscriptionType == .sql92 ? "sql92" : ""
         metadata["rocketmq-sub-expression"] = subscriptionExpression
         metadata["rocketmq-consumerGroup"] = consumerGroup
         metadata["rocketmq-broker-name"] = brokerName

@@ -11,24 +11,69 @@ import RocketMQClient
 /// ack (or no ack within the consume timeout) sends the message back through the retry topic
 /// (then the DLQ after `maxReconsumeTimes`); a message still unacked when the stream ends is not
 /// committed and comes again on the next stream.
+///
+/// With `consumerModel: broadcasting` the instance receives every message of the group's topics,
+/// whatever the other members; its offsets live in its own file under the state folder, and an
+/// error ack delivers the message again after a back-off instead of a send-back (there is no retry
+/// topic in broadcasting).
 final class RemotingInput: InputTransport {
     let metadata: BindingMetadata
+    private let messageModel: MessageModel
     private let environment: BindingEnvironment
     private let logger: Logger
+    /// SubBefore and SubAfter records of the deliveries, with `enableTrace`; one writer for the
+    /// instance's lifetime, across its Read streams.
+    private let tracing: MessageTracing?
 
-    private init(metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) {
+    private init(metadata: BindingMetadata, messageModel: MessageModel, environment: BindingEnvironment, logger: Logger) {
         self.metadata = metadata
+        self.messageModel = messageModel
         self.environment = environment
         self.logger = logger
+        tracing = MessageTracing.start(metadata, role: .consume, logger: logger)
     }
 
     /// Init: proves the name servers answer, within Init's budget. When they cannot be reached
     /// yet, Init still succeeds: the Read stream's consumer keeps trying until they can.
-    static func start(_ metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) async throws -> RemotingInput {
+    /// Broadcasting, Init also proves the instance's offset file can be read and written: a
+    /// damaged or unwritable file fails Init (FAILED_PRECONDITION naming it), not every stream.
+    static func start(
+        _ metadata: BindingMetadata, instance: String, environment: BindingEnvironment, logger: Logger
+    ) async throws -> RemotingInput {
+        let messageModel = try environment.messageModel(metadata, instance: instance)
+        switch messageModel {
+        case .clustering:
+            break
+        case .broadcasting(let offsetFile):
+            do {
+                // Off the caller's executor: Init runs on the output bindings' event loop, and
+                // the write ends in fsyncs.
+                try await Task.detached { try LocalOffsetStore(path: offsetFile).persist() }.value
+            } catch {
+                throw componentError(error, "field consumerModel: broadcasting")
+            }
+            logger.info("broadcasting: this instance keeps its offsets in its own file", metadata: ["file": "\(offsetFile)"])
+        }
         try await ConnectionGate(metadata.nameServerDescription, logger: logger, probesInBackground: false) {
             try await environment.probeNameServers(metadata, logger: logger)
+            try await checkFilters(metadata, logger: logger)
         }.start()
-        return RemotingInput(metadata: metadata, environment: environment, logger: logger)
+        return RemotingInput(metadata: metadata, messageModel: messageModel, environment: environment, logger: logger)
+    }
+
+    /// SQL92 subscriptions: asks the brokers now (CHECK_CLIENT_CONFIG, as the consumer does when it
+    /// starts), so a broker that cannot filter by SQL92, or an expression it cannot parse, fails
+    /// Init with the broker's remark instead of every Read stream's start.
+    private static func checkFilters(_ metadata: BindingMetadata, logger: Logger) async throws {
+        guard metadata.subscriptions.contains(where: { $0.type == .sql92 }) else { return }
+        let consumer = PushConsumer(configuration: metadata.consumerConfiguration(), logger: logger)
+        do {
+            try await consumer.checkSubscriptions()
+            await consumer.stop()
+        } catch {
+            await consumer.stop()
+            throw componentError(error, "checking the SQL92 subscriptions with the broker")
+        }
     }
 
     func read(_ delivery: MessageDelivery) async throws {
@@ -75,6 +120,7 @@ final class RemotingInput: InputTransport {
         }
         let metrics = BindingMetrics.shared.topic(message.topic)
         BindingMetrics.shared.delivered(metrics)
+        let traced = tracing?.delivered(message)
         delivery.deliver(data: message.body, metadata: deliveryMetadata, contentType: contentType,
                          timeout: metadata.consumeTimeout) { [logger] outcome in
             switch outcome {
@@ -95,13 +141,15 @@ final class RemotingInput: InputTransport {
             }
             BindingMetrics.shared.answered(metrics, success: outcome.acknowledged,
                                            deadLettered: outcome.acknowledged == false && self.sendBackDeadLetters(message))
+            self.tracing?.answered(message, traced, outcome: outcome)
         }
     }
 
     /// Whether failing `message` moves it to the dead-letter queue: the broker does so once its
-    /// reconsume count reached `maxReconsumeTimes` (an orderly consumer retries in place instead).
+    /// reconsume count reached `maxReconsumeTimes` (an orderly or broadcasting consumer delivers
+    /// it again here instead, and counts its failures itself).
     private func sendBackDeadLetters(_ message: ConsumedMessage) -> Bool {
-        !metadata.consumeOrderly && Int(message.reconsumeTimes) >= metadata.maxReconsumeTimes
+        !metadata.consumeOrderly && metadata.consumerModel == .clustering && Int(message.reconsumeTimes) >= metadata.maxReconsumeTimes
     }
 
     /// Starts a push consumer, retrying with back-off while the name server or broker cannot be
@@ -110,14 +158,19 @@ final class RemotingInput: InputTransport {
     private func startConsumer(until delivery: MessageDelivery) async -> PushConsumer? {
         var backoff: Duration = .milliseconds(200)
         while !delivery.draining {
-            let consumer = PushConsumer(configuration: metadata.consumerConfiguration(), logger: logger)
+            let consumer = PushConsumer(configuration: metadata.consumerConfiguration(messageModel: messageModel), logger: logger)
             do {
                 try await consumer.start()
                 logger.info("consumer joined the group", metadata: ["consumerGroup": "\(metadata.consumerGroup)"])
                 return consumer
             } catch {
                 await consumer.stop()
-                logger.warning("cannot start consuming yet; retrying", metadata: ["error": "\(componentError(error, "starting the consumer"))", "retryIn": "\(backoff)"])
+                // daprd never reopens a Read stream that failed, so even a refusal that waiting
+                // cannot fix (a SQL92 expression, a damaged offset file) keeps the stream open and
+                // retries, to recover once someone fixes it; it is logged as an error.
+                let failure = componentError(error, "starting the consumer")
+                logger.log(level: ConnectionGate.isTransient(failure) ? .warning : .error, "cannot start consuming yet; retrying",
+                           metadata: ["error": "\(failure)", "retryIn": "\(backoff)"])
             }
             await delivery.pause(for: backoff)
             backoff = min(backoff * 2, .seconds(10))
@@ -129,5 +182,7 @@ final class RemotingInput: InputTransport {
         try await environment.probeNameServers(metadata, logger: logger)
     }
 
-    func close() async {}
+    func close() async {
+        await tracing?.stop()
+    }
 }

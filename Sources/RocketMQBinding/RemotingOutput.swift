@@ -17,6 +17,8 @@ final class RemotingOutput: OutputTransport {
     private let reads = AsyncMutex()
     /// Init's bounded wait for the name servers, and the background connection after it.
     private let gate: ConnectionGate
+    /// Pub records of what `create` sent, with `enableTrace`.
+    private let tracing: MessageTracing?
 
     private init(metadata: BindingMetadata, environment: BindingEnvironment, logger: Logger) {
         let loop = environment.outputEventLoop
@@ -32,6 +34,7 @@ final class RemotingOutput: OutputTransport {
         self.reader = reader
         self.environment = environment
         self.logger = logger
+        tracing = MessageTracing.start(metadata, role: .produce, logger: logger)
         gate = ConnectionGate(metadata.nameServerDescription, logger: logger) {
             try await started.withLock {
                 guard !isStarted.withLockedValue({ $0 }) else { return }
@@ -57,10 +60,18 @@ final class RemotingOutput: OutputTransport {
     func invoke(_ request: InvokeRequest) async throws -> InvokeResponse {
         try gate.requireReady()
         if request.operation == "read" {
+            if metadata.consumerModel == .broadcasting {
+                // A read commits on the broker, one offset per group for all its members: it
+                // cannot give each member every message, which is what broadcasting promises.
+                throw ComponentError.failedPrecondition(
+                    "operation read: this component's consumerModel is broadcasting, but read keeps its offsets on the broker, "
+                        + "one per consumer group shared by every member, so it cannot give each member every message; "
+                        + "consume through the input binding, or read from a component with consumerModel clustering")
+            }
             let options = try ReadOptions(request.metadata, component: metadata, maxWaitMillis: 60_000)
             try environment.streamingGroups.refuseRead(StreamingGroups.key(metadata, group: options.group), group: options.group)
             return try await reads.withLock {
-                try await LitePullRead(options: options, consumer: reader, logger: logger).run()
+                try await LitePullRead(options: options, consumer: reader, logger: logger, tracing: tracing).run()
             }
         }
         let parsed = try CreateRequest(data: request.data, metadata: request.metadata, component: metadata)
@@ -73,8 +84,10 @@ final class RemotingOutput: OutputTransport {
         for message in messages {
             let metrics = BindingMetrics.shared.topic(message.topic), started = ContinuousClock.now
             do {
-                results.append(try await producer.send(message))
+                let result = try await producer.send(message)
+                results.append(result)
                 BindingMetrics.shared.sent(metrics, since: started)
+                tracing?.sent(message, result: result, started: started)
             } catch {
                 let failure = componentError(error, "sending to topic \(message.topic)")
                 BindingMetrics.shared.sendFailed(topic: message.topic, status: failure.statusName)
@@ -120,5 +133,6 @@ final class RemotingOutput: OutputTransport {
         gate.close()
         await producer.shutdown()
         await reader.shutdown()
+        await tracing?.stop()
     }
 }

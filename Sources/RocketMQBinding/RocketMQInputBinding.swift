@@ -36,7 +36,7 @@ public final class RocketMQInputBinding: InputBindingComponent, Sendable {
         let metadata = try environment.parseMetadata(properties, logger: logger)
         let started: InputTransport = switch metadata.accessProtocol {
         case .http: try await HTTPInput.start(metadata, environment: environment, logger: logger)
-        case .tcp, .tcpCgo: try await RemotingInput.start(metadata, environment: environment, logger: logger)
+        case .tcp, .tcpCgo: try await RemotingInput.start(metadata, instance: instance, environment: environment, logger: logger)
         }
         await transport.swap(started)?.close()
         logger.info("input binding ready", metadata: ["metadata": "\(metadata)"])

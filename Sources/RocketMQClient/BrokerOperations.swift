@@ -64,7 +64,13 @@ struct BrokerOperations: Sendable {
     /// Where a group starts on a queue: the stored offset, else the policy of
     /// docs/protocol-remoting.md §5.6.
     func startOffset(group: String, queue: MessageQueue, policy: ConsumeFromWhere) async throws -> Int64 {
-        if let stored = try await queryOffset(group: group, queue: queue), stored >= 0 { return stored }
+        try await startOffset(stored: try await queryOffset(group: group, queue: queue), queue: queue, policy: policy)
+    }
+
+    /// Where consumption of `queue` starts given the offset stored for it (the broker's, or a
+    /// broadcasting member's own file): that offset, else the policy of docs/protocol-remoting.md §5.6.
+    func startOffset(stored: Int64?, queue: MessageQueue, policy: ConsumeFromWhere) async throws -> Int64 {
+        if let stored, stored >= 0 { return stored }
         let isRetry = queue.topic.hasPrefix(Namespace.retryPrefix)
         switch policy {
         case .lastOffset:
@@ -166,6 +172,26 @@ struct BrokerOperations: Sendable {
         }
     }
 
+    /// CHECK_CLIENT_CONFIG (46), asked of `address`: whether the broker accepts `subscription`'s
+    /// filter. Throws `.subscriptionRefused` with the broker's code and remark when it does not
+    /// (docs/protocol-remoting.md §2.17).
+    func checkClientConfig(group: String, clientID: String, subscription: SubscriptionData, address: String) async throws {
+        let request = Self.checkClientConfigRequest(group: group, clientID: clientID, subscription: subscription)
+        let response = try await pool.request(address, request, timeout: requestTimeout)
+        switch response.responseCode {
+        case .success:
+            return
+        case .systemError where response.remark?.contains("AclException") == true:
+            throw ResponseErrors.error(for: response)
+        case .systemError, .subscriptionParseFailed, .requestCodeNotSupported:
+            // Not supported (enablePropertyFilter off, or a broker without the request), or the
+            // expression does not compile: waiting will not change either.
+            throw RocketMQError.subscriptionRefused(topic: subscription.topic, code: response.responseCode, remark: response.remark)
+        default:
+            throw ResponseErrors.error(for: response)
+        }
+    }
+
     /// UNREGISTER_CLIENT.
     func unregister(clientID: String, consumerGroup: String?, producerGroup: String?, address: String) async throws {
         let request = Self.unregisterRequest(clientID: clientID, consumerGroup: consumerGroup, producerGroup: producerGroup)
@@ -246,13 +272,19 @@ extension BrokerOperations {
             consumerGroup: group, topic: queue.topic, queueId: queue.queueId, queueOffset: offset,
             maxMsgNums: Int32(clamping: maxMessages), sysFlag: sysFlag, commitOffset: 0,
             suspendTimeoutMillis: (suspend ?? .zero).nanoseconds / 1_000_000, subscription: subscription.expression,
-            subVersion: 0, expressionType: "TAG", bname: queue.brokerName)
+            subVersion: 0, expressionType: subscription.expressionType, bname: queue.brokerName)
         return .request(code: .pullMessage, header: header)
     }
 
     /// GET_CONSUMER_LIST_BY_GROUP (38).
     static func consumerListRequest(group: String) -> RemotingCommand {
         .request(code: .getConsumerListByGroup, header: GetConsumerListByGroupRequestHeader(consumerGroup: group))
+    }
+
+    /// CHECK_CLIENT_CONFIG (46): no header, a `CheckClientRequestBody` in the body.
+    static func checkClientConfigRequest(group: String, clientID: String, subscription: SubscriptionData) -> RemotingCommand {
+        .request(code: .checkClientConfig,
+                 body: CheckClientRequestBody(clientId: clientID, group: group, subscriptionData: subscription).encoded())
     }
 
     /// HEART_BEAT (34): no header, the data in the body.

@@ -124,27 +124,54 @@ public enum ConsumeFromWhere: Sendable, Equatable {
     }
 }
 
-/// One subscribed topic and its tag expression (`*` = all, or `TagA || TagB`).
+/// How a subscription's expression selects messages.
+public enum SubscriptionType: String, Sendable, Equatable, Hashable {
+    /// Tags: `*` (all) or `TagA || TagB`; the broker compares tag hash codes, the client re-checks.
+    case tag
+    /// A RocketMQ SQL92 expression over message properties, evaluated by the broker alone
+    /// (which must run with `enablePropertyFilter=true`; docs/protocol-remoting.md §2.17).
+    case sql92
+}
+
+/// One subscribed topic and its expression: a tag expression (`*` = all, or `TagA || TagB`) or,
+/// with `type` `.sql92`, a SQL92 expression over message properties.
 public struct Subscription: Sendable, Equatable, Hashable {
     public var topic: String
     public var expression: String
+    public var type: SubscriptionType
 
-    public init(topic: String, expression: String = "*") {
+    public init(topic: String, expression: String = "*", type: SubscriptionType = .tag) {
         self.topic = topic
         let trimmed = expression.trimmed()
-        self.expression = trimmed.isEmpty ? "*" : trimmed
+        // An empty SQL92 expression stays empty, so validation can refuse it (the Java client's
+        // "Expression can't be null!"); an empty tag expression means every tag.
+        self.expression = trimmed.isEmpty && type == .tag ? "*" : trimmed
+        self.type = type
     }
 
-    /// The expression parsed as the heartbeat sends it (Java `FilterAPI.buildSubscriptionData`).
-    private var subscriptionData: SubscriptionData {
-        SubscriptionData.tagExpression(topic: topic, expression: expression, subVersion: 0)
+    /// The subscription as heartbeats, CHECK_CLIENT_CONFIG and running info send it
+    /// (Java `FilterAPI.build`).
+    public func subscriptionData(subVersion: Int64) -> SubscriptionData {
+        switch type {
+        case .tag: return SubscriptionData.tagExpression(topic: topic, expression: expression, subVersion: subVersion)
+        case .sql92: return SubscriptionData.sql92Expression(topic: topic, expression: expression, subVersion: subVersion)
+        }
     }
 
-    /// The tags of the expression; empty means all.
-    public var tags: Set<String> { Set(subscriptionData.tagsSet) }
+    /// The `expressionType` of pull requests and subscription data.
+    public var expressionType: String {
+        switch type {
+        case .tag: return ExpressionType.tag
+        case .sql92: return ExpressionType.sql92
+        }
+    }
 
-    /// Client-side re-filter (docs/protocol-remoting.md §2.5): the broker compared only tag hash codes.
-    public func matches(tag: String?) -> Bool { subscriptionData.matches(tag: tag) }
+    /// The tags of the expression; empty means all (always empty for SQL92).
+    public var tags: Set<String> { Set(subscriptionData(subVersion: 0).tagsSet) }
+
+    /// Client-side re-filter (docs/protocol-remoting.md §2.5): the broker compared only tag hash
+    /// codes. A SQL92 subscription was filtered by the broker alone: everything it returns passes.
+    public func matches(tag: String?) -> Bool { subscriptionData(subVersion: 0).matches(tag: tag) }
 }
 
 /// Push-consumer settings.
@@ -172,8 +199,11 @@ public struct ConsumerConfiguration: Sendable {
     /// Delay before retrying a pull after an error (Java 1 s).
     public var pullErrorBackoff: TimeAmount
     /// Delay before a message whose send-back failed is delivered again; in orderly mode, the pause
-    /// before a failed message is redelivered in place (Java `suspendCurrentQueueTimeMillis`).
+    /// before a failed message is redelivered in place (Java `suspendCurrentQueueTimeMillis`); in
+    /// broadcasting, the pause before a failed message is delivered again.
     public var localRedeliveryBackoff: TimeAmount
+    /// Clustering (the default) or broadcasting.
+    public var messageModel: MessageModel
 
     public init(
         client: ClientConfiguration,
@@ -189,7 +219,8 @@ public struct ConsumerConfiguration: Sendable {
         offsetPersistInterval: TimeAmount = .seconds(5),
         rebalanceInterval: TimeAmount = .seconds(20),
         pullErrorBackoff: TimeAmount = .seconds(1),
-        localRedeliveryBackoff: TimeAmount = .seconds(5)
+        localRedeliveryBackoff: TimeAmount = .seconds(5),
+        messageModel: MessageModel = .clustering
     ) {
         self.client = client
         self.group = group
@@ -205,15 +236,25 @@ public struct ConsumerConfiguration: Sendable {
         self.rebalanceInterval = rebalanceInterval
         self.pullErrorBackoff = pullErrorBackoff
         self.localRedeliveryBackoff = localRedeliveryBackoff
+        self.messageModel = messageModel
     }
 
     func validate() throws {
         try client.validate()
         if group.isEmpty { throw RocketMQError.invalidArgument("consumer group must not be empty") }
         if subscriptions.isEmpty { throw RocketMQError.invalidArgument("at least one topic must be subscribed") }
+        for subscription in subscriptions where subscription.type == .sql92 && subscription.expression.isEmpty {
+            throw RocketMQError.invalidArgument("the SQL92 subscription of topic \(subscription.topic) has no expression")
+        }
         if !(1...1024).contains(pullBatchSize) {
             throw RocketMQError.invalidArgument("pull batch size \(pullBatchSize) is outside 1...1024")
         }
         if maxInFlight < 1 { throw RocketMQError.invalidArgument("max in flight must be at least 1") }
+        switch messageModel {
+        case .clustering:
+            break
+        case .broadcasting(let offsetFile):
+            if offsetFile.isEmpty { throw RocketMQError.invalidArgument("broadcasting needs the path of its local offset file") }
+        }
     }
 }

@@ -35,6 +35,8 @@ public struct ConsumedMessage: Sendable {
     public let consumerGroup: String
     /// The tag expression of the subscription that matched.
     public let subscriptionExpression: String
+    /// Whether that expression was a tag expression or SQL92.
+    public let subscriptionType: SubscriptionType
 
     /// Properties the application set: everything but RocketMQ's own keys
     /// (``OutgoingMessage/isSystemProperty(_:)``, the list the producer refuses as user properties).
@@ -50,7 +52,7 @@ public struct ConsumedMessage: Sendable {
 
     init(
         handle: DeliveryHandle, message: StoredMessage, brokerName: String, namespace: Namespace,
-        consumerGroup: String, subscriptionExpression: String
+        consumerGroup: String, subscriptionExpression: String, subscriptionType: SubscriptionType = .tag
     ) {
         let properties = message.properties
         self.handle = handle
@@ -71,5 +73,6 @@ public struct ConsumedMessage: Sendable {
         self.body = message.body
         self.consumerGroup = consumerGroup
         self.subscriptionExpression = subscriptionExpression
+        self.subscriptionType = subscriptionType
     }
 }

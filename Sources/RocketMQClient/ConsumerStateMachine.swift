@@ -18,6 +18,10 @@ import RocketMQWire
 ///   here after a back-off. In orderly mode a queue has one message out at a time, must be locked on
 ///   its broker, and a failure is delivered again in place after a back-off, before anything after
 ///   it; past `maxReconsumeTimes` it goes to the DLQ.
+/// - Broadcasting (docs/protocol-remoting.md §5.9): every queue of a topic is owned, whatever the
+///   group's members; there is no retry topic, so a failure is delivered again here after the
+///   back-off (the others go on meanwhile), and past `maxReconsumeTimes` it goes to the DLQ. An
+///   orderly broadcasting consumer takes no broker locks: no other member competes for its queues.
 /// - Generations: a queue taken on gets a new generation, and each delivery, pull loop and
 ///   send-back carries the one it was made in. What comes back for another generation (an ack of a
 ///   message whose queue was rebalanced away, a late pull answer) changes nothing: the queue's
@@ -46,7 +50,7 @@ struct ConsumerStateMachine: Sendable {
         /// What becomes of a delivered message that failed.
         enum Failure {
             case sendBack(StoredMessage, delayLevel: Int)
-            case retryInPlace(at: NIODeadline)
+            case redeliverHere(at: NIODeadline)
             /// Not held (any more): nothing to do.
             case notHeld
         }
@@ -57,17 +61,18 @@ struct ConsumerStateMachine: Sendable {
             messages[offset] = nil
         }
 
-        /// docs/component-spec.md §4: concurrently, the broker takes a failure back (delay level 0
-        /// lets it choose the delay by reconsume count). Orderly, the message is delivered again in
-        /// place after the back-off, nothing after it first; after `maxReconsumeTimes` such
-        /// failures it goes to the DLQ (delay level -1), the queue held back until the broker has it.
+        /// docs/component-spec.md §4: concurrently in clustering, the broker takes a failure back
+        /// (delay level 0 lets it choose the delay by reconsume count). Orderly, or broadcasting
+        /// (which has no retry topic), the message is delivered again here after the back-off
+        /// (orderly: in place, nothing after it first); after `maxReconsumeTimes` such failures it
+        /// goes to the DLQ (delay level -1), held back until the broker has it.
         mutating func fail(
-            _ offset: Int64, orderly: Bool, maxReconsumeTimes: Int, retryAt: NIODeadline
+            _ offset: Int64, redeliverLocally: Bool, maxReconsumeTimes: Int, retryAt: NIODeadline
         ) -> Failure {
             guard let message = messages[offset] else { return .notHeld }
-            guard orderly else { return .sendBack(message, delayLevel: 0) }
+            guard redeliverLocally else { return .sendBack(message, delayLevel: 0) }
             let redeliveries = process.redeliver(offset: offset, notBefore: retryAt) ?? 0
-            guard redeliveries > maxReconsumeTimes else { return .retryInPlace(at: retryAt) }
+            guard redeliveries > maxReconsumeTimes else { return .redeliverHere(at: retryAt) }
             _ = process.redeliver(offset: offset, notBefore: .distantFuture)
             return .sendBack(message, delayLevel: -1)
         }
@@ -86,6 +91,10 @@ struct ConsumerStateMachine: Sendable {
     static let throttleWait: TimeAmount = .milliseconds(50)
 
     private let configuration: ConsumerConfiguration
+    /// Broadcasting: every queue owned, failures delivered again here (docs/protocol-remoting.md §5.9).
+    private let broadcasting: Bool
+    /// Orderly in clustering: a queue is consumed only while this member holds its broker lock.
+    private let locksQueues: Bool
     private let namespace: Namespace
     private(set) var phase: Phase = .created
     private var queues: [MessageQueue: OwnedQueue] = [:]
@@ -103,6 +112,11 @@ struct ConsumerStateMachine: Sendable {
 
     init(configuration: ConsumerConfiguration) {
         self.configuration = configuration
+        switch configuration.messageModel {
+        case .clustering: broadcasting = false
+        case .broadcasting: broadcasting = true
+        }
+        locksQueues = configuration.orderly && !broadcasting
         self.namespace = Namespace(name: configuration.client.namespace)
         self.assignment = RebalanceState(clientID: configuration.client.clientID)
     }
@@ -174,7 +188,7 @@ struct ConsumerStateMachine: Sendable {
             for key in Array(queues.keys) {
                 _ = withQueue(key) { _ = $0.process.drop() }
             }
-            return .stop(unlock: configuration.orderly ? queues.keys.sorted() : [])
+            return .stop(unlock: locksQueues ? queues.keys.sorted() : [])
         case .stopping:
             return .waitForStop
         case .stopped:
@@ -197,12 +211,20 @@ struct ConsumerStateMachine: Sendable {
         isRunning ? .rebalance : .none
     }
 
+    /// Whether a rebalance needs the group's members (GET_CONSUMER_LIST_BY_GROUP): a broadcasting
+    /// consumer takes every queue and never asks (docs/protocol-remoting.md §5.9).
+    var rebalanceNeedsMembers: Bool { !broadcasting }
+
     /// The subscribable queues of `topic` and the group's members were learned: the queues are
-    /// shared out again (docs/protocol-remoting.md §5.3). A queue given up is dropped at once; acks of
-    /// its messages still out change nothing (their generation is gone).
+    /// shared out again (docs/protocol-remoting.md §5.3); broadcasting, every queue is taken and
+    /// `members` is not looked at. A queue given up is dropped at once; acks of its messages still
+    /// out change nothing (their generation is gone).
     mutating func rebalance(topic: String, queues subscribable: [MessageQueue], members: [String]) -> RebalanceAction {
         guard isRunning else { return .none }
-        switch assignment.rebalance(topic: topic, queues: subscribable, clientIDs: members) {
+        let change = broadcasting
+            ? assignment.takeAll(topic: topic, queues: subscribable)
+            : assignment.rebalance(topic: topic, queues: subscribable, clientIDs: members)
+        switch change {
         case .none:
             return .none
         case .change(let added, let removed):
@@ -215,7 +237,7 @@ struct ConsumerStateMachine: Sendable {
             }
             // Orderly: a queue whose message the application still holds keeps its broker lock
             // until the lock expires, so the next owner cannot overtake that message.
-            let unlock = configuration.orderly ? removed.filter { !held.contains($0) } : []
+            let unlock = locksQueues ? removed.filter { !held.contains($0) } : []
             return .change(added: added, removed: removed, commit: commit, unlock: unlock)
         }
     }
@@ -226,7 +248,7 @@ struct ConsumerStateMachine: Sendable {
         lastGeneration += 1
         queues[queue] = OwnedQueue(
             process: ProcessQueue(startOffset: offset, limits: configuration.queueLimits), subscription: subscription,
-            filter: .tagExpression(topic: subscription.topic, expression: subscription.expression, subVersion: 0),
+            filter: subscription.subscriptionData(subVersion: 0),
             generation: lastGeneration, lastCommitted: offset)
         return .startPulling(generation: lastGeneration)
     }
@@ -253,7 +275,7 @@ struct ConsumerStateMachine: Sendable {
     /// What the pull loop of `queue` in `generation` does next (docs/protocol-remoting.md §5.4).
     func nextPull(of queue: MessageQueue, generation: UInt64, now: NIODeadline) -> PullAction {
         guard isRunning, let entry = queues[queue], entry.generation == generation else { return .stop }
-        if configuration.orderly {
+        if locksQueues {
             if !entry.lock.isLocked(now: now) { return .wait(Self.lockWait) }
             if !entry.offsetReadWhenLocked { return .readOffsetWhenLocked }
         }
@@ -311,7 +333,7 @@ struct ConsumerStateMachine: Sendable {
     /// The application acknowledged a delivery.
     mutating func ack(_ handle: DeliveryHandle, success: Bool, now: NIODeadline) -> AckAction {
         guard let delivery = deliveries.removeValue(forKey: handle.rawValue) else { return .unknownHandle }
-        let orderly = configuration.orderly
+        let redeliverLocally = configuration.orderly || broadcasting
         let maxReconsumeTimes = configuration.maxReconsumeTimes
         let retryAt = now + configuration.localRedeliveryBackoff
         let failure = withQueue(delivery.queue, generation: delivery.generation) { entry -> OwnedQueue.Failure in
@@ -319,13 +341,14 @@ struct ConsumerStateMachine: Sendable {
                 entry.complete(delivery.offset)
                 return .notHeld
             }
-            return entry.fail(delivery.offset, orderly: orderly, maxReconsumeTimes: maxReconsumeTimes, retryAt: retryAt)
+            return entry.fail(
+                delivery.offset, redeliverLocally: redeliverLocally, maxReconsumeTimes: maxReconsumeTimes, retryAt: retryAt)
         }
         guard let failure else { return .staleGeneration(handOut(now: now)) }
         switch failure {
         case .notHeld:
             return .applied(.deliver(handOut(now: now)))
-        case .retryInPlace(let deadline):
+        case .redeliverHere(let deadline):
             return .applied(.deliverAndWakeUp(handOut(now: now), at: deadline))
         case .sendBack(let message, let delayLevel):
             sendBacksInFlight += 1
@@ -385,7 +408,7 @@ struct ConsumerStateMachine: Sendable {
             // Taken out while it changes, so its message cache is not copied (see withQueue).
             guard var entry = queues.removeValue(forKey: key) else { continue }
             defer { queues[key] = entry }
-            if configuration.orderly && !entry.lock.isLocked(now: now) { continue }
+            if locksQueues && !entry.lock.isLocked(now: now) { continue }
             for offset in entry.process.takeDeliverable(now: now, orderly: configuration.orderly, limit: capacity) {
                 guard let message = entry.messages[offset] else { continue }
                 lastHandle += 1
@@ -393,7 +416,7 @@ struct ConsumerStateMachine: Sendable {
                 ready.append(ConsumedMessage(
                     handle: DeliveryHandle(rawValue: lastHandle), message: message, brokerName: key.brokerName,
                     namespace: namespace, consumerGroup: configuration.group,
-                    subscriptionExpression: entry.subscription.expression))
+                    subscriptionExpression: entry.subscription.expression, subscriptionType: entry.subscription.type))
                 capacity -= 1
             }
         }
@@ -408,7 +431,7 @@ struct ConsumerStateMachine: Sendable {
 
     /// Orderly: the queues whose lock must be taken or renewed now (LOCK_BATCH_MQ), sorted.
     func queuesToLock(now: NIODeadline) -> [MessageQueue] {
-        guard configuration.orderly, isRunning else { return [] }
+        guard locksQueues, isRunning else { return [] }
         return queues.compactMap { $0.value.lock.needsRenewal(now: now) ? $0.key : nil }.sorted()
     }
 

@@ -126,7 +126,7 @@ public final class LitePullConsumer: Sendable {
             let topic = namespace.wrap(subscription.topic)
             let route = try await nameServer.route(for: topic)
             for queue in route.subscribeQueues(topic: topic) {
-                queues.append((queue, Subscription(topic: topic, expression: subscription.expression)))
+                queues.append((queue, Subscription(topic: topic, expression: subscription.expression, type: subscription.type)))
             }
         }
         var offsets: [MessageQueue: Int64] = [:]
@@ -191,7 +191,7 @@ public final class LitePullConsumer: Sendable {
         let messages = taken.map { message, queue, subscription in
             ConsumedMessage(
                 handle: DeliveryHandle(rawValue: 0), message: message, brokerName: queue.brokerName, namespace: namespace,
-                consumerGroup: plainGroup, subscriptionExpression: subscription.expression)
+                consumerGroup: plainGroup, subscriptionExpression: subscription.expression, subscriptionType: subscription.type)
         }
         return Pulled(messages: messages, stored: taken.map { ($0.0, $0.1) }, wireGroup: wireGroup, start: start, next: offsets)
     }

@@ -129,7 +129,7 @@ final class NameServerClient: Sendable {
                 return try Self.route(from: response, topic: topic)
             } catch let error as RocketMQError {
                 switch error {
-                case .topicNotFound, .noPermission, .invalidArgument, .notRunning:
+                case .topicNotFound, .noPermission, .invalidArgument, .notRunning, .offsetFile, .subscriptionRefused:
                     throw error
                 case .broker, .timeout, .unreachable, .connectionClosed, .protocolViolation:
                     lastError = error

@@ -66,4 +66,10 @@ public struct SendResult: Sendable, Equatable {
     public var queueId: Int32
     /// The queue offset (of the first message of a batch).
     public var queueOffset: Int64
+    /// `host:port` of the broker that stored it (a message trace's store host).
+    public var brokerAddress: String = ""
+    /// The broker's `MSG_REGION` answer (`DefaultRegion` when it sends none), for message traces.
+    public var regionID: String = TraceRecord.defaultRegionID
+    /// False when the broker answered `TRACE_ON: false`: the Java client then writes no trace for it.
+    public var traceOn: Bool = true
 }

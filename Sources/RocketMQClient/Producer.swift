@@ -323,7 +323,10 @@ public final class Producer: Sendable {
             status: status, messageID: message.uniqueKey, offsetMessageID: response.extFields["msgId"] ?? "",
             topic: namespace.unwrap(message.topic), brokerName: queue.brokerName,
             queueId: response.extFields["queueId"].flatMap { Int32($0) } ?? queue.queueId,
-            queueOffset: response.extFields["queueOffset"].flatMap { Int64($0) } ?? -1)
+            queueOffset: response.extFields["queueOffset"].flatMap { Int64($0) } ?? -1,
+            brokerAddress: address,
+            regionID: response.extFields[MessagePropertyKey.messageRegion].flatMap { $0.isEmpty ? nil : $0 } ?? TraceRecord.defaultRegionID,
+            traceOn: response.extFields[MessagePropertyKey.traceSwitch] != "false")
     }
 
     private func sendWithRetries(
@@ -342,7 +345,7 @@ public final class Producer: Sendable {
                 (queue, address) = try await selectQueue(topic: topic, shardingKey: shardingKey, avoiding: lastBroker)
             } catch let error as RocketMQError {
                 switch error {
-                case .topicNotFound, .invalidArgument, .noPermission, .notRunning: throw error
+                case .topicNotFound, .invalidArgument, .noPermission, .notRunning, .offsetFile, .subscriptionRefused: throw error
                 case .broker, .timeout, .unreachable, .connectionClosed, .protocolViolation:
                     lastError = error
                     continue
@@ -358,7 +361,7 @@ public final class Producer: Sendable {
                     guard Self.retryableCodes.contains(code) else { throw error }
                 case .topicNotFound, .noPermission:
                     break
-                case .invalidArgument, .notRunning, .protocolViolation:
+                case .invalidArgument, .notRunning, .protocolViolation, .offsetFile, .subscriptionRefused:
                     throw error
                 case .timeout, .unreachable, .connectionClosed:
                     break

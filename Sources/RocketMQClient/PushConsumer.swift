@@ -4,9 +4,9 @@ import NIOCore
 import NIOPosix
 import RocketMQWire
 
-/// A clustering push consumer (docs/protocol-remoting.md §5): heartbeats, rebalances its group's
-/// queues, long-polls each owned queue, and delivers messages as an async sequence of
-/// `ConsumedMessage`; the application answers each with `ack(_:success:)`, in any order, from any task.
+/// A push consumer (docs/protocol-remoting.md §5): heartbeats, rebalances its group's queues,
+/// long-polls each owned queue, and delivers messages as an async sequence of `ConsumedMessage`;
+/// the application answers each with `ack(_:success:)`, in any order, from any task.
 ///
 /// At most `maxInFlight` messages are delivered and unacknowledged at a time. A queue's committed
 /// offset never passes an unacknowledged message; offsets are persisted every 5 s and at `stop()`.
@@ -14,6 +14,11 @@ import RocketMQWire
 /// `maxReconsumeTimes`); if that fails it is delivered again locally after a back-off. In orderly
 /// mode each queue is locked on its broker and has one message in flight; failures are redelivered
 /// in place.
+///
+/// Broadcasting (`ConsumerConfiguration.messageModel`, docs/protocol-remoting.md §5.9): every
+/// queue is consumed by this member, its offsets are kept in its own file (`LocalOffsetStore`,
+/// read at `start()`), and a failed message is delivered again here after the back-off (the DLQ
+/// after `maxReconsumeTimes`): there is no retry topic.
 ///
 /// The rules are `ConsumerStateMachine`'s; this class runs the tasks, timers and requests it asks
 /// for. The read path stays cheap: an ack is applied and the next messages handed out in one
@@ -30,6 +35,9 @@ public final class PushConsumer: Sendable {
         var pullLoops: [MessageQueue: Task<Void, Never>] = [:]
         var timers: [Task<Void, Never>] = []
         var rebalanceTrigger: AsyncStream<Void>.Continuation?
+        /// Where offsets are read and written: the broker's from the start (clustering), a
+        /// broadcasting member's file once `start()` has read it.
+        var offsetStore: ConsumerOffsetStore?
 
         mutating func takePullLoops(of queues: [MessageQueue]) -> [Task<Void, Never>] {
             queues.compactMap { pullLoops.removeValue(forKey: $0) }
@@ -69,10 +77,15 @@ public final class PushConsumer: Sendable {
         var subscriptions: [String: Subscription] = [:]
         for subscription in configuration.subscriptions {
             let wire = namespace.wrap(subscription.topic)
-            subscriptions[wire] = Subscription(topic: wire, expression: subscription.expression)
+            subscriptions[wire] = Subscription(topic: wire, expression: subscription.expression, type: subscription.type)
         }
-        let retry = namespace.retryTopic(group: configuration.group)
-        subscriptions[retry] = Subscription(topic: retry, expression: "*")
+        switch configuration.messageModel {
+        case .clustering:
+            let retry = namespace.retryTopic(group: configuration.group)
+            subscriptions[retry] = Subscription(topic: retry, expression: "*")
+        case .broadcasting:
+            break  // failures are delivered again here: nothing comes through %RETRY% (§5.9)
+        }
         self.subscriptions = subscriptions
         self.pool = ConnectionPool(
             group: eventLoopGroup, connectTimeout: configuration.client.connectTimeout,
@@ -80,15 +93,28 @@ public final class PushConsumer: Sendable {
         self.nameServer = NameServerClient(configuration: configuration.client, pool: pool, logger: logger)
         self.broker = BrokerOperations(
             pool: pool, nameServer: nameServer, requestTimeout: configuration.client.requestTimeout, logger: logger)
-        self.state = NIOLockedValueBox(State(machine: ConsumerStateMachine(configuration: configuration)))
+        var state = State(machine: ConsumerStateMachine(configuration: configuration))
+        switch configuration.messageModel {
+        case .clustering: state.offsetStore = .broker(broker, group: wireGroup)
+        case .broadcasting: break  // read at start, which may fail
+        }
+        self.state = NIOLockedValueBox(state)
     }
 
     // MARK: - Public API
 
     /// Joins the group: resolves routes (fails with `.topicNotFound` for an unknown topic),
     /// heartbeats, rebalances once and starts pulling. Returns once the first rebalance is done.
+    /// Broadcasting, the member's offset file is read first (`.offsetFile` when it cannot be).
     public func start() async throws {
         try configuration.validate()
+        switch configuration.messageModel {
+        case .clustering:
+            break
+        case .broadcasting(let offsetFile):
+            let store = try LocalOffsetStore(path: offsetFile)
+            state.withLockedValue { $0.offsetStore = .local(store) }
+        }
         switch state.withLockedValue({ $0.machine.startRequested() }) {
         case .refuse:
             throw RocketMQError.invalidArgument("a consumer starts only once")
@@ -100,6 +126,7 @@ public final class PushConsumer: Sendable {
             for subscription in configuration.subscriptions {
                 _ = try await nameServer.route(for: namespace.wrap(subscription.topic))
             }
+            try await checkFilters()
         } catch {
             switch state.withLockedValue({ $0.machine.startFailed() }) {
             case .close:
@@ -122,8 +149,34 @@ public final class PushConsumer: Sendable {
         }
     }
 
+    /// Asks a broker of each SQL92 subscription's topic whether it accepts the expression
+    /// (CHECK_CLIENT_CONFIG), as `start` does first, without joining the group: for a caller that
+    /// wants a refusal before it starts. Throws `.subscriptionRefused` with the broker's remark.
+    /// Call it on a consumer that is not started; `stop` it afterwards.
+    public func checkSubscriptions() async throws {
+        try await nameServer.start()
+        try await checkFilters()
+    }
+
+    /// `MQClientInstance.checkClientInBroker`, run by the Java push consumer's start: one broker
+    /// per topic (the brokers of a cluster are assumed to be configured alike); tag subscriptions
+    /// need no check.
+    private func checkFilters() async throws {
+        let clientID = configuration.client.clientID
+        for subscription in subscriptions.values.sorted(by: { $0.topic < $1.topic }) where subscription.type != .tag {
+            let route = try await nameServer.route(for: subscription.topic)
+            guard let address = route.masterAddresses.first else {
+                throw RocketMQError.unreachable(address: subscription.topic, reason: "no master broker serves the topic")
+            }
+            try await broker.checkClientConfig(
+                group: wireGroup, clientID: clientID, subscription: subscription.subscriptionData(subVersion: WallClock.nowMillis()),
+                address: address)
+        }
+    }
+
     /// Acknowledges one delivery. `success: false` sends the message back for a later redelivery
-    /// (or the DLQ). Unknown or repeated handles are ignored (logged). Never blocks.
+    /// (or the DLQ); broadcasting, it is delivered again here after the back-off. Unknown or
+    /// repeated handles are ignored (logged). Never blocks.
     public func ack(_ handle: DeliveryHandle, success: Bool) {
         let now = NIODeadline.now()
         switch state.withLockedValue({ $0.machine.ack(handle, success: success, now: now) }) {
@@ -302,7 +355,7 @@ public final class PushConsumer: Sendable {
     /// `ConsumerStateMachine.lockedQueueOffsetRead`). A failure is retried after the pull back-off.
     private func readOffsetWhenLocked(queue: MessageQueue, generation: UInt64) async {
         do {
-            let offset = try await broker.startOffset(group: wireGroup, queue: queue, policy: configuration.consumeFromWhere)
+            let offset = try await startOffset(of: queue)
             state.withLockedValue { $0.machine.lockedQueueOffsetRead(queue, generation: generation, offset: offset) }
         } catch {
             guard !Task.isCancelled else { return }
@@ -320,7 +373,8 @@ public final class PushConsumer: Sendable {
                 let route = try await nameServer.route(for: topic)
                 let queues = route.subscribeQueues(topic: topic)
                 guard let address = route.masterAddresses.first else { continue }
-                let members = try await broker.consumerList(group: wireGroup, address: address)
+                let members = state.withLockedValue({ $0.machine.rebalanceNeedsMembers })
+                    ? try await broker.consumerList(group: wireGroup, address: address) : []
                 let (action, ended) = state.withLockedValue { state -> (ConsumerStateMachine.RebalanceAction, [Task<Void, Never>]) in
                     let action = state.machine.rebalance(topic: topic, queues: queues, members: members)
                     switch action {
@@ -353,7 +407,7 @@ public final class PushConsumer: Sendable {
     private func addQueues(_ queues: [MessageQueue], subscription: Subscription) async {
         for queue in queues {
             do {
-                let offset = try await broker.startOffset(group: wireGroup, queue: queue, policy: configuration.consumeFromWhere)
+                let offset = try await startOffset(of: queue)
                 let replaced = state.withLockedValue { state -> Task<Void, Never>? in
                     switch state.machine.queueStarted(queue, subscription: subscription, offset: offset) {
                     case .none:
@@ -381,12 +435,12 @@ public final class PushConsumer: Sendable {
         }
         for task in ended { task.cancel() }
         for queue in dropped {
-            guard let offset = table[queue] else { continue }
-            do {
-                try await broker.updateOffset(group: wireGroup, queue: queue, offset: offset)
+            guard let offset = table[queue], let store = offsetStore else { continue }
+            let reset = ConsumerStateMachine.OffsetCommit(queue: queue, offset: offset)
+            if await store.store([reset], logger: logger).isEmpty {
+                logger.warning("offset reset not stored", metadata: ["queue": "\(queue)", "offset": "\(offset)"])
+            } else {
                 logger.info("offset reset by the broker", metadata: ["queue": "\(queue)", "offset": "\(offset)"])
-            } catch {
-                logger.warning("offset reset not stored", metadata: ["queue": "\(queue)", "error": "\(error)"])
             }
         }
         if !dropped.isEmpty { triggerRebalance() }
@@ -394,25 +448,31 @@ public final class PushConsumer: Sendable {
 
     // MARK: - Offsets, heartbeats, locks, timeouts
 
+    /// The offset store, once there is one (a broadcasting consumer's is read at start).
+    private var offsetStore: ConsumerOffsetStore? {
+        state.withLockedValue { $0.offsetStore }
+    }
+
+    /// Where consumption of an added queue starts: the stored offset (the broker's, or this
+    /// broadcasting member's file), else the consume-from policy (docs/protocol-remoting.md §5.6).
+    private func startOffset(of queue: MessageQueue) async throws -> Int64 {
+        guard let store = offsetStore else { throw RocketMQError.notRunning }
+        return try await broker.startOffset(
+            stored: try await store.storedOffset(of: queue), queue: queue, policy: configuration.consumeFromWhere)
+    }
+
     private func commit(_ commits: [ConsumerStateMachine.OffsetCommit]) async {
-        for commit in commits {
-            do {
-                try await broker.updateOffset(group: wireGroup, queue: commit.queue, offset: commit.offset)
-                state.withLockedValue { $0.machine.offsetCommitted(commit) }
-            } catch {
-                logger.warning(
-                    "offset not persisted", metadata: ["queue": "\(commit.queue)", "offset": "\(commit.offset)", "error": "\(error)"])
-            }
+        guard !commits.isEmpty, let store = offsetStore else { return }
+        for stored in await store.store(commits, logger: logger) {
+            state.withLockedValue { $0.machine.offsetCommitted(stored) }
         }
     }
 
     private func heartbeatData() -> HeartbeatData {
         let version = WallClock.nowMillis()
-        let subscriptionData = subscriptions.values.sorted { $0.topic < $1.topic }.map {
-            SubscriptionData.tagExpression(topic: $0.topic, expression: $0.expression, subVersion: version)
-        }
+        let subscriptionData = subscriptions.values.sorted { $0.topic < $1.topic }.map { $0.subscriptionData(subVersion: version) }
         let consumer = ConsumerData(
-            groupName: wireGroup, consumeType: "CONSUME_PASSIVELY", messageModel: "CLUSTERING",
+            groupName: wireGroup, consumeType: "CONSUME_PASSIVELY", messageModel: configuration.messageModel.wireName,
             consumeFromWhere: configuration.consumeFromWhere.wireName, subscriptionDataSet: subscriptionData)
         return HeartbeatData(clientID: configuration.client.clientID, consumerDataSet: [consumer])
     }
@@ -527,9 +587,7 @@ public final class PushConsumer: Sendable {
 
     private func runningInfo() -> ConsumerRunningInfo {
         let version = WallClock.nowMillis()
-        let subscriptionData = subscriptions.values.sorted { $0.topic < $1.topic }.map {
-            SubscriptionData.tagExpression(topic: $0.topic, expression: $0.expression, subVersion: version)
-        }
+        let subscriptionData = subscriptions.values.sorted { $0.topic < $1.topic }.map { $0.subscriptionData(subVersion: version) }
         let properties = [
             "PROP_NAMESERVER_ADDR": nameServer.addresses.joined(separator: ";"),
             "PROP_CONSUME_TYPE": "CONSUME_PASSIVELY",

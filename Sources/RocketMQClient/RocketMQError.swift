@@ -12,6 +12,10 @@ public enum RocketMQError: Error, Sendable, CustomStringConvertible {
     /// Any other non-success response code (named: `.systemBusy`, `.messageIllegal`, …), with the
     /// broker's remark.
     case broker(code: ResponseCode, remark: String?)
+    /// CHECK_CLIENT_CONFIG refused a subscription's filter (docs/protocol-remoting.md §2.17): code 1
+    /// when the broker cannot filter by that type (`enablePropertyFilter` off), 23
+    /// SUBSCRIPTION_PARSE_FAILED when the expression does not compile; with the broker's remark.
+    case subscriptionRefused(topic: String, code: ResponseCode, remark: String?)
     /// No response within the deadline.
     case timeout(String)
     /// No connection could be opened (after retries), or no name server / broker address is known.
@@ -22,6 +26,9 @@ public enum RocketMQError: Error, Sendable, CustomStringConvertible {
     case protocolViolation(String)
     /// The client (producer/consumer) is not started, or already shut down.
     case notRunning
+    /// A broadcasting consumer's local offset file (`LocalOffsetStore`) cannot be read, parsed or
+    /// written.
+    case offsetFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,11 +36,14 @@ public enum RocketMQError: Error, Sendable, CustomStringConvertible {
         case .topicNotFound(let topic, let remark): return "topic \(topic) not found" + Self.suffix(remark)
         case .noPermission(let remark): return "no permission" + Self.suffix(remark)
         case .broker(let code, let remark): return "broker error \(code)" + Self.suffix(remark)
+        case .subscriptionRefused(let topic, let code, let remark):
+            return "the broker refused the subscription of topic \(topic) with \(code)" + Self.suffix(remark)
         case .timeout(let what): return "timed out: \(what)"
         case .unreachable(let address, let reason): return "\(address) unreachable: \(reason)"
         case .connectionClosed(let address): return "connection to \(address) closed"
         case .protocolViolation(let message): return "protocol violation: \(message)"
         case .notRunning: return "client not running"
+        case .offsetFile(let path, let reason): return "local offset file \(path): \(reason)"
         }
     }
 

@@ -46,6 +46,12 @@ struct Benchmark: AsyncParsableCommand {
     @Flag(name: .customLong("no-read"), help: "Skip the Read cases (delivery latency and drain).")
     var noRead = false
 
+    @Flag(name: .customLong("trace"), help: "Initialise every instance with enableTrace: true (message trace records written to RMQ_SYS_TRACE_TOPIC).")
+    var trace = false
+
+    @Flag(name: .customLong("metrics"), help: "Start the component with its Prometheus endpoint on (DAPR_ROCKETMQ_METRICS_PORT=0).")
+    var metrics = false
+
     @Option(name: .customLong("component-cpus"), help: ArgumentHelp("CPUs the component is confined to (taskset -c syntax; default: the scheduler's choice).", valueName: "list"))
     var componentCPUs: String?
 
@@ -73,12 +79,14 @@ struct Benchmark: AsyncParsableCommand {
         }
         var report = Report()
         let broker = try await BrokerUnderTest.start(nameServer: nameServer, into: &report)
-        let process = try ComponentProcess.launch(component, cpus: componentCPUs, into: &report)
+        let process = try ComponentProcess.launch(component, cpus: componentCPUs, metrics: metrics, into: &report)
         defer { process.remove() }
         try await process.measureStartup(into: &report)
         try await process.measureIdle(into: &report)
 
-        let session = try await BenchmarkSession.open(process, nameServer: broker.nameServer, messages: messages)
+        if trace { report.note("message trace", "on: every instance initialised with enableTrace: true") }
+        let session = try await BenchmarkSession.open(process, nameServer: broker.nameServer, messages: messages,
+                                                      extraProperties: trace ? ["enableTrace": "true"] : [:])
         if let minutes = soakMinutes {
             try await session.soak(minutes: minutes)
             await session.close()

@@ -44,7 +44,9 @@ final class ComponentProcess {
     /// Starts `path` with its sockets folder set to a fresh temporary one; with `cpus`, confined
     /// to those CPUs (taskset execs the component in its own process, so the pid and the figures
     /// are the component's).
-    static func launch(_ path: String, cpus: String?, into report: inout Report) throws -> ComponentProcess {
+    /// With `metrics`, the component serves its Prometheus endpoint on a free port, so the cost of
+    /// keeping the metrics shows in the figures.
+    static func launch(_ path: String, cpus: String?, metrics: Bool = false, into report: inout Report) throws -> ComponentProcess {
         let folder = NSTemporaryDirectory() + "dapr-rocketmq-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let process = Process()
@@ -56,7 +58,12 @@ final class ComponentProcess {
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = ["--log-level", "error"]
         }
-        process.environment = ProcessInfo.processInfo.environment.merging(["DAPR_COMPONENTS_SOCKETS_FOLDER": folder]) { $1 }
+        var environment = ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder]
+        if metrics {
+            environment["DAPR_ROCKETMQ_METRICS_PORT"] = "0"
+            report.note("metrics", "on: DAPR_ROCKETMQ_METRICS_PORT=0")
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let launched = ContinuousClock.now
         try process.run()
         return ComponentProcess(process: process, folder: folder, launched: launched)

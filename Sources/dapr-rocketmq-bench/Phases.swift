@@ -27,23 +27,27 @@ final class BenchmarkSession: @unchecked Sendable {  // `producer` is set once, 
     let channel: ClientChannel
     let nameServer: String
     let messages: Int
+    /// Component metadata every instance is initialised with besides its own (`--trace`).
+    let extraProperties: [String: String]
     /// The benchmark's own process: the gRPC client, and the test broker unless --name-server.
     let ownFigures = ProcessFigures(pid: getpid())
     /// The direct sends run where their connection lives, as the component's handlers do.
     let directLoop = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
     private(set) var producer: Producer?
 
-    private init(component: ComponentProcess, nameServer: String, messages: Int) {
+    private init(component: ComponentProcess, nameServer: String, messages: Int, extraProperties: [String: String]) {
         self.component = component
+        self.extraProperties = extraProperties
         self.channel = ClientChannel(target: "unix:" + component.socketPath)
         self.nameServer = nameServer
         self.messages = messages
     }
 
     /// Connects to the component and initialises the output instance every case uses.
-    static func open(_ component: ComponentProcess, nameServer: String, messages: Int) async throws -> BenchmarkSession {
-        let session = BenchmarkSession(component: component, nameServer: nameServer, messages: messages)
-        let properties = ["topics": "bench", "nameServer": nameServer, "consumerGroup": "bench-app"]
+    static func open(_ component: ComponentProcess, nameServer: String, messages: Int,
+                     extraProperties: [String: String] = [:]) async throws -> BenchmarkSession {
+        let session = BenchmarkSession(component: component, nameServer: nameServer, messages: messages, extraProperties: extraProperties)
+        let properties = ["topics": "bench", "nameServer": nameServer, "consumerGroup": "bench-app"].merging(extraProperties) { $1 }
         _ = try await session.unary(output + "Init", BindingInitRequest(properties: properties).encoded(), instance: "bench")
         return session
     }
@@ -122,6 +126,7 @@ final class BenchmarkSession: @unchecked Sendable {  // `producer` is set once, 
     func measureDelivery(into report: inout Report) async throws {
         let producer = direct
         let properties = ["topics": "latency", "nameServer": nameServer, "consumerGroup": "latency-app", "consumeFromWhere": "first"]
+            .merging(extraProperties) { $1 }
         _ = try await unary(Self.input + "Init", BindingInitRequest(properties: properties).encoded(), instance: "latency")
         let stream = ReadStream(channel: channel, instance: "latency")
         _ = try await producer.send(OutgoingMessage(topic: "latency", body: Array("warm-up".utf8)))
@@ -149,7 +154,7 @@ final class BenchmarkSession: @unchecked Sendable {  // `producer` is set once, 
             published += count
         }
         let properties = ["topics": "drain", "nameServer": nameServer, "consumerGroup": "drain-app", "consumeFromWhere": "first",
-                          "consumerThreadNums": "1000", "consumerBatchSize": "256"]
+                          "consumerThreadNums": "1000", "consumerBatchSize": "256"].merging(extraProperties) { $1 }
         _ = try await unary(Self.input + "Init", BindingInitRequest(properties: properties).encoded(), instance: "drain")
         let cpuBefore = (component: component.figures.cpuSeconds, benchmark: ownFigures.cpuSeconds)
         let start = ContinuousClock.now

@@ -55,10 +55,18 @@ struct DaprRocketMQ: AsyncParsableCommand {
         """, valueName: "port"), transform: Settings.checkPort)
     var metricsPort: Int?
 
+    @Option(help: ArgumentHelp("""
+        Where state that must outlive the process is kept: the offsets of consumerModel \
+        broadcasting inputs, a file per instance and consumer group \
+        (env DAPR_ROCKETMQ_STATE_DIR; default <socket folder>/.dapr-rocketmq/<name>.state). \
+        Keep it on a volume that survives restarts.
+        """, valueName: "folder"), transform: Settings.checkStateFolder)
+    var stateDir: String?
+
     /// The flags resolved against `environment` (`Settings.resolve`).
     func settings(environment: [String: String]) throws -> Settings {
         try Settings.resolve(socketName: socketName, logLevel: logLevel, demoBroker: demoBroker, metricsPort: metricsPort,
-                             environment: environment)
+                             stateFolder: stateDir, environment: environment)
     }
 
     /// Bad environment variables are usage errors too, reported before anything starts (bad
@@ -112,7 +120,7 @@ struct DaprRocketMQ: AsyncParsableCommand {
         }
 
         let socket = ComponentSocket(name: settings.socketName, environment: environment)
-        let server = RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress)
+        let server = RocketMQBindingFactory(logger: logger, demoNameServer: demo?.nameServerAddress, stateFolder: settings.stateFolder)
             .makeServer(ComponentServer.Configuration(socket: socket), logger: logger)
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         do {

@@ -12,6 +12,8 @@ struct DemoBroker {
     static func start(logger: Logger) async throws -> DemoBroker {
         var configuration = RocketMQTestBrokerConfiguration()
         configuration.logger = logger
+        // So that `subscriptionType: sql92` can be tried too (a stock broker needs enablePropertyFilter=true).
+        configuration.enablePropertyFilter = true
         let broker = try await RocketMQTestBroker.start(configuration)
         logger.warning("""
             DEMO MODE: started the in-memory RocketMQ TEST broker (a test double, not RocketMQ) at \

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DaprComponents
+import Foundation
 import Logging
 
 /// What the component runs with, once every flag and environment variable is resolved.
@@ -16,11 +17,15 @@ struct Settings: Equatable {
     var demoBroker = false
     /// Where Prometheus metrics are served; nil: not at all.
     var metricsPort: Int?
+    /// Where state that outlives the process is kept (broadcasting consumers' offsets); nil: the
+    /// socket's default, `<socket folder>/.dapr-rocketmq/<socket name>.state`.
+    var stateFolder: String?
 
     static let socketNameVariable = "DAPR_ROCKETMQ_SOCKET_NAME"
     static let logLevelVariable = "DAPR_ROCKETMQ_LOG_LEVEL"
     static let demoBrokerVariable = "DAPR_ROCKETMQ_DEMO_BROKER"
     static let metricsPortVariable = "DAPR_ROCKETMQ_METRICS_PORT"
+    static let stateFolderVariable = "DAPR_ROCKETMQ_STATE_DIR"
 
     static let logLevels = Logger.Level.allCases.map(\.rawValue)
     static let trueWords = ["true", "1", "yes"]
@@ -33,7 +38,8 @@ struct Settings: Equatable {
 
     /// - Parameters: the flags as parsed and checked (nil: not given), and the process environment.
     static func resolve(
-        socketName: String?, logLevel: Logger.Level?, demoBroker: Bool?, metricsPort: Int? = nil, environment: [String: String]
+        socketName: String?, logLevel: Logger.Level?, demoBroker: Bool?, metricsPort: Int? = nil, stateFolder: String? = nil,
+        environment: [String: String]
     ) throws -> Settings {
         /// A variable's value, checked by `check`; nil when unset or empty.
         func variable<Value>(_ name: String, _ check: (String) throws -> Value) throws -> Value? {
@@ -49,6 +55,7 @@ struct Settings: Equatable {
         if let level = try logLevel ?? variable(logLevelVariable, checkLogLevel) { settings.logLevel = level }
         if let demo = try demoBroker ?? variable(demoBrokerVariable, checkBoolean) { settings.demoBroker = demo }
         settings.metricsPort = try metricsPort ?? variable(metricsPortVariable, checkPort)
+        settings.stateFolder = try stateFolder ?? variable(stateFolderVariable, checkStateFolder)
         return settings
     }
 
@@ -69,6 +76,17 @@ struct Settings: Equatable {
             throw Refusal(description: "a TCP port from 0 to 65535 (0: any free port)")
         }
         return port
+    }
+
+    /// A folder that exists or can be made later (at the first broadcasting Init); an existing
+    /// file that is not a folder is refused now, rather than at every Init.
+    @Sendable static func checkStateFolder(_ path: String) throws -> String {
+        if path.isEmpty { throw Refusal(description: "a folder path must not be empty") }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw Refusal(description: "\(path) exists and is not a folder")
+        }
+        return path
     }
 
     static func checkBoolean(_ text: String) throws -> Bool {

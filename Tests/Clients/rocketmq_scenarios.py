@@ -633,6 +633,58 @@ def scenario_timer(channel, cls, args):
     print(json.dumps(result))
 
 
+def scenario_broadcast(channel, cls, args):
+    """Publishes `count` messages through the output of instance `publisher` (when given), then
+    opens a Read stream on each of `instances` (their input initialised with `properties`) and
+    acks every delivery until each has seen every body of `expected`; the first delivery of
+    `fail[instance]` to that instance is answered with an error. Ends each stream as daprd does at
+    a clean stop. Reports each instance's deliveries in order."""
+    if args.get("publisher"):
+        publisher = Component(channel, cls, args["publisher"])
+        publisher.init("output", args["properties"])
+        publish_all(publisher, args["count"], args["prefix"])
+    expected = set(args["expected"])
+    results = {}
+
+    def consume(name):
+        component = Component(channel, cls, name)
+        component.init("input", args["properties"])
+        stream = ReadStream(component)
+        result = {"deliveries": [], "failed": [], "error": None}
+        results[name] = (stream, result)
+        wanted, fail = set(expected), args.get("fail", {}).get(name)
+        try:
+            for message in stream.responses:
+                body = message.data.decode()
+                result["deliveries"].append(body)
+                if body == fail and fail not in result["failed"]:
+                    result["failed"].append(body)
+                    stream.ack(message.message_id, "app failed")
+                    continue
+                stream.ack(message.message_id)
+                wanted.discard(body)
+                if not wanted:
+                    break
+        except grpc.RpcError as error:
+            result["error"] = error.code().name
+        stream.finish()
+
+    threads = {name: threading.Thread(target=consume, args=(name,)) for name in args["instances"]}
+    for thread in threads.values():
+        thread.start()
+    deadline = time.time() + args.get("timeout", 120)
+    for thread in threads.values():
+        thread.join(max(0, deadline - time.time()))
+    for name, thread in threads.items():
+        if thread.is_alive() and name in results:
+            stream, result = results[name]
+            result["error"] = result["error"] or "timed out"
+            stream.cancel()
+    for thread in threads.values():
+        thread.join()
+    print(json.dumps({name: result for name, (_, result) in results.items()}))
+
+
 def main():
     socket_path, scenario, raw = sys.argv[1], sys.argv[2], sys.argv[3]
     args = json.loads(raw)
@@ -640,6 +692,28 @@ def main():
     with grpc.insecure_channel("unix://" + socket_path, options=options) as channel:
         _, cls = reflect(channel)
         globals()["scenario_" + scenario.replace("-", "_")](channel, cls, args)
+
+
+def scenario_sql92(channel, cls, args):
+    """Init with `properties` (output, then input, as daprd does); when both succeed, publishes
+    each of `messages` ({"body", "metadata"}) with create, in order, then opens a Read stream and
+    acks every delivery until `expect` have come. Reports both Init statuses and the deliveries
+    (body and metadata) in order."""
+    c = Component(channel, cls, args["instance"])
+    result = {"init": [status_of(lambda: c.init("output", args["properties"])),
+                       status_of(lambda: c.init("input", args["properties"]))],
+              "delivered": []}
+    if all(status == "OK" for status, _ in result["init"]):
+        for message in args["messages"]:
+            c.invoke("create", message["body"].encode(), message.get("metadata"))
+        stream = ReadStream(c)
+        for message in stream.responses:
+            result["delivered"].append({"body": message.data.decode(), "metadata": dict(message.metadata)})
+            stream.ack(message.message_id)
+            if len(result["delivered"]) >= args["expect"]:
+                break
+        stream.finish()
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -10,18 +10,17 @@ import XCTest
 /// checks for both), then the built binary itself (--version, --help, usage errors, the start-up
 /// log). Every process started here is killed at the end.
 final class CommandLineTests: XCTestCase {
-    private var folder: TemporaryFolder!
-    private var processes: [ChildProcess] = []
+    private var launcher: ComponentLauncher!
 
     override func setUp() async throws {
-        folder = try TemporaryFolder()
+        launcher = try ComponentLauncher()
     }
 
     override func tearDown() async throws {
-        processes.forEach { $0.kill() }
-        processes = []
-        folder = nil
+        launcher = nil
     }
+
+    private var folder: TemporaryFolder { launcher.folder }
 
     private func settings(_ arguments: [String], _ environment: [String: String] = [:]) throws -> Settings {
         try DaprRocketMQ.parse(arguments).settings(environment: environment)
@@ -89,28 +88,39 @@ final class CommandLineTests: XCTestCase {
         _ = usageError { try settings(["--log-level"]) }
     }
 
+    func testTheStateFolderComesFromItsFlagOrVariableAndAnExistingFileIsRefused() throws {
+        XCTAssertNil(try settings([]).stateFolder, "unset: the default beside the socket")
+        XCTAssertEqual(try settings(["--state-dir", "/var/lib/rocketmq"]).stateFolder, "/var/lib/rocketmq")
+        XCTAssertEqual(try settings([], ["DAPR_ROCKETMQ_STATE_DIR": "/from/env"]).stateFolder, "/from/env")
+        XCTAssertEqual(try settings(["--state-dir=/flag"], ["DAPR_ROCKETMQ_STATE_DIR": "/from/env"]).stateFolder, "/flag")
+        XCTAssertNil(try settings([], ["DAPR_ROCKETMQ_STATE_DIR": ""]).stateFolder, "an empty variable is unset")
+        XCTAssertEqual(try settings(["--state-dir", folder.path]).stateFolder, folder.path, "an existing folder")
+        let file = folder.path + "/a-file"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        XCTAssertEqual(usageError { try settings(["--state-dir", file]) },
+                       "The value '\(file)' is invalid for '--state-dir <folder>': \(file) exists and is not a folder")
+        XCTAssertEqual(usageError { try settings([], ["DAPR_ROCKETMQ_STATE_DIR": file]) },
+                       "The value '\(file)' is invalid for DAPR_ROCKETMQ_STATE_DIR: \(file) exists and is not a folder")
+        XCTAssertTrue(usageError { try settings(["--state-dir", ""]) }.hasSuffix("a folder path must not be empty"))
+        XCTAssertEqual(ComponentSocket(name: "rocketmq-swift", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": "/sockets"]).defaultStateFolder,
+                       "/sockets/.dapr-rocketmq/rocketmq-swift.state", "beside the instance journal, where daprd's scan does not look")
+    }
+
     func testTheHelpKeepsTheFoldersTheVariablesAndTheExitStatus() {
         let help = DaprRocketMQ.helpMessage(columns: 400)
         for text in ["DAPR_COMPONENTS_SOCKETS_FOLDER", "DAPR_COMPONENT_SOCKETS_FOLDER", "/tmp/dapr-components-sockets",
                      "<folder>/<name>.sock", "bindings.<name>", "DAPR_ROCKETMQ_SOCKET_NAME", "DAPR_ROCKETMQ_LOG_LEVEL",
                      "DAPR_ROCKETMQ_DEMO_BROKER", "--demo-broker/--no-demo-broker", "--version", "TEST broker",
-                     "2 for a bad flag or a bad environment variable", "rocketmq-swift"] {
+                     "2 for a bad flag or a bad environment variable", "rocketmq-swift", "--state-dir", "DAPR_ROCKETMQ_STATE_DIR"] {
             XCTAssertTrue(help.contains(text), "\(text) missing from:\n\(help)")
         }
     }
 
     // MARK: - The binary
 
-    private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
-        let process = try ChildProcess(RepositoryPaths.componentExecutable, arguments,
-                                       environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path].merging(environment) { $1 })
-        processes.append(process)
-        return process
-    }
-
     /// Runs the binary to its exit (bounded).
     private func runToExit(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
-        let process = try run(arguments, environment: environment)
+        let process = try launcher.start(arguments, environment: environment)
         XCTAssertTrue(process.waitForExit(timeout: 60), "still running: \(arguments)", file: file, line: line)
         return process
     }
@@ -119,12 +129,7 @@ final class CommandLineTests: XCTestCase {
     /// waits for its exit, so that its whole log has been read.
     private func serveAndStop(_ arguments: [String], environment: [String: String] = [:], socket: String,
                               file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
-        let process = try run(arguments + ["--log-level", "info"], environment: environment)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, process.process.isRunning, !ComponentSocket.isListening(socket) {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        XCTAssertTrue(ComponentSocket.isListening(socket), "never served \(socket): \(process.standardError)", file: file, line: line)
+        let process = try launcher.launch(arguments + ["--log-level", "info"], environment: environment, socket: socket, file: file, line: line)
         process.signal(SIGTERM)
         XCTAssertTrue(process.waitForExit(timeout: 60), file: file, line: line)
         XCTAssertEqual(process.exitCode, 0, process.standardError, file: file, line: line)

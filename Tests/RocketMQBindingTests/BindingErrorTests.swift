@@ -23,6 +23,7 @@ final class BindingErrorTests: XCTestCase {
             (.connectionClosed(address: "127.0.0.1:10911"), "UNAVAILABLE"),
             (.protocolViolation("bad frame"), "UNAVAILABLE"),
             (.notRunning, "FAILED_PRECONDITION"),
+            (.offsetFile(path: "/state/offsets.json", reason: "not JSON"), "FAILED_PRECONDITION"),
             (.broker(code: .systemError, remark: "org.apache.rocketmq.acl.common.AclException: Check signature failed"), "PERMISSION_DENIED"),
             (.broker(code: .systemError, remark: "store error"), "UNAVAILABLE"),
             (.broker(code: .serviceNotAvailable, remark: nil), "UNAVAILABLE"),

@@ -1,4 +1,6 @@
 import DaprComponents
+import Logging
+import NIOPosix
 import RocketMQClient
 @testable import RocketMQBinding
 import XCTest
@@ -119,6 +121,42 @@ final class BindingMetadataTests: XCTestCase {
         XCTAssertThrowsError(try parse(with("endpoint", "http://user:pa55word@host"))) { XCTAssertFalse("\($0)".contains("pa55word")) }
         assertInvalid(with("accessKey", nil).merging(["secretKey": ""]) { $1 }, mentions: ["accessKey", "secretKey", "missing"])
         assertInvalid(with("secretKey", nil), mentions: ["accessKey", "secretKey"])
+    }
+
+    func testConsumerModelIsClusteringOrBroadcastingAndHTTPAccessHasOnlyClustering() throws {
+        XCTAssertEqual(try parse(["topics": "t", "nameServer": "127.0.0.1:9876"]).consumerModel, .clustering)
+        XCTAssertEqual(try parse(["topics": "t", "nameServer": "127.0.0.1:9876", "consumerModel": "CLUSTERING"]).consumerModel, .clustering)
+        XCTAssertEqual(try parse(["topics": "t", "nameServer": "127.0.0.1:9876", "consumermodel": " broadcasting "]).consumerModel, .broadcasting)
+        assertInvalid(["topics": "t", "nameServer": "127.0.0.1:9876", "consumerModel": "fanout"], mentions: ["consumerModel", "\"fanout\"", "clustering", "broadcasting"])
+        assertInvalid(["topics": "t", "accessProto": "http", "endpoint": "http://123.mqrest.cn-hangzhou.aliyuncs.com",
+                       "accessKey": "ak", "secretKey": "sk", "consumerModel": "broadcasting"],
+                      mentions: ["consumerModel", "broadcasting", "accessProto http", "clustering mode only"])
+    }
+
+    func testABroadcastingInstanceKeepsItsOffsetsInAFileOfItsOwnNamedSafely() throws {
+        var environment = BindingEnvironment(logger: Logger(label: "test"), outputEventLoop: MultiThreadedEventLoopGroup.singleton.next(), stateFolder: "/state")
+        let broadcasting = try parse(["topics": "t", "nameServer": "127.0.0.1:9876", "consumerGroup": "G_1", "consumerModel": "broadcasting"])
+        XCTAssertEqual(try environment.messageModel(broadcasting, instance: "orders-in"),
+                       .broadcasting(offsetFile: "/state/broadcasting/orders-in/G_1.offsets.json"))
+        XCTAssertEqual(try environment.messageModel(broadcasting, instance: "../../etc/x"),
+                       .broadcasting(offsetFile: "/state/broadcasting/%2E%2E%2F%2E%2E%2Fetc%2Fx/G_1.offsets.json"),
+                       "no path separator or .. survives in a file name")
+        XCTAssertEqual(try environment.messageModel(broadcasting, instance: "."), .broadcasting(offsetFile: "/state/broadcasting/%2E/G_1.offsets.json"))
+        XCTAssertEqual(try environment.messageModel(broadcasting, instance: "a%2Fb"),
+                       .broadcasting(offsetFile: "/state/broadcasting/a%252Fb/G_1.offsets.json"), "an escaped name never meets another")
+        let namespaced = try parse(["topics": "t", "nameServer": "127.0.0.1:9876", "consumerGroup": "G_1", "consumerModel": "broadcasting", "instanceId": "ns1"])
+        XCTAssertEqual(try environment.messageModel(namespaced, instance: "orders-in"),
+                       .broadcasting(offsetFile: "/state/broadcasting/orders-in/ns1%25G_1.offsets.json"), "a namespace makes another group")
+        XCTAssertEqual(try environment.messageModel(try parse(["topics": "t", "nameServer": "127.0.0.1:9876"]), instance: "orders-in"), .clustering)
+        XCTAssertThrowsError(try environment.messageModel(broadcasting, instance: String(repeating: "x", count: 201))) { error in
+            XCTAssertEqual((error as? ComponentError)?.kind, .invalidArgument)
+            XCTAssertTrue("\(error)".contains("instance name") && "\(error)".contains("too long"), "\(error)")
+        }
+        environment.stateFolder = nil
+        XCTAssertThrowsError(try environment.messageModel(broadcasting, instance: "orders-in")) { error in
+            XCTAssertEqual((error as? ComponentError)?.kind, .failedPrecondition)
+            XCTAssertTrue("\(error)".contains("--state-dir") && "\(error)".contains("DAPR_ROCKETMQ_STATE_DIR"), "\(error)")
+        }
     }
 
     func testSecretsNeverAppearInMessagesOrDescriptions() throws {

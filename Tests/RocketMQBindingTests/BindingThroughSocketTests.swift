@@ -15,12 +15,14 @@ final class BindingThroughSocketTests: XCTestCase {
     var server: ComponentServer!
     var socket: ComponentSocket!
 
-    func start(acl: RocketMQTestBrokerConfiguration.Credentials? = nil, brokerVersion: Int32 = 409) async throws {
+    func start(acl: RocketMQTestBrokerConfiguration.Credentials? = nil, brokerVersion: Int32 = 409,
+               propertyFilter: Bool = false) async throws {
         folder = try TemporaryFolder()
         var configuration = RocketMQTestBrokerConfiguration()
         configuration.version = brokerVersion
         configuration.delayTimeScale = 0.005   // retry delays of seconds become milliseconds
         configuration.acl = acl
+        configuration.enablePropertyFilter = propertyFilter
         configuration.logger.logLevel = .warning
         broker = try await RocketMQTestBroker.start(configuration)
         socket = ComponentSocket(name: "rocketmq", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])

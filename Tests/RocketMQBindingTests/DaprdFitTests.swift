@@ -78,6 +78,8 @@ final class DaprdFitTests: XCTestCase {
             "consumeTimeout": "2",
         ])
         XCTAssertEqual(metadata.instanceID, "ns1")
+        XCTAssertEqual(metadata.consumerModel, .clustering)
+        XCTAssertEqual(try parse(["consumerModel": "BroadCasting"]).consumerModel, .broadcasting, "pubsub.rocketmq's value, any case")
         XCTAssertEqual(metadata.consumeFrom, .first)
         XCTAssertEqual(metadata.sendTimeoutMillis, 7000)
         XCTAssertEqual(metadata.consumerBatchSize, 8)
@@ -104,7 +106,7 @@ final class DaprdFitTests: XCTestCase {
     }
 
     func testInvalidMigratedValuesNameTheirField() {
-        for (properties, field) in [(["consumerModel": "broadcasting"], "consumerModel"), (["consumerModel": "x"], "consumerModel"),
+        for (properties, field) in [(["consumerModel": "x"], "consumerModel"),
                                     (["sendTimeOutSec": "0"], "sendTimeOutSec"), (["sendTimeOut": "5"], "sendTimeOut"),
                                     (["fromWhere": "yesterday"], "consumeFromWhere"), (["consumeTimeout": "0"], "consumeTimeout"),
                                     (["pullBatchSize": "5000"], "consumerBatchSize"), (["nameSpace": "a b"], "instanceId")] {

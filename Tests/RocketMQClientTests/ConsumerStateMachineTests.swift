@@ -21,13 +21,15 @@ final class ConsumerStateMachineTests: XCTestCase {
 
     private func configuration(
         maxInFlight: Int = 100, orderly: Bool = false, maxReconsumeTimes: Int = 16,
-        queueLimits: ProcessQueue.Limits = ProcessQueue.Limits()
+        queueLimits: ProcessQueue.Limits = ProcessQueue.Limits(), messageModel: MessageModel = .clustering
     ) -> ConsumerConfiguration {
         ConsumerConfiguration(
             client: ClientConfiguration(nameServers: ["127.0.0.1:9876"], clientID: "c1"), group: "G",
             subscriptions: [subscription], maxInFlight: maxInFlight, maxReconsumeTimes: maxReconsumeTimes,
-            orderly: orderly, queueLimits: queueLimits, localRedeliveryBackoff: backoff)
+            orderly: orderly, queueLimits: queueLimits, localRedeliveryBackoff: backoff, messageModel: messageModel)
     }
+
+    private let broadcasting = MessageModel.broadcasting(offsetFile: "/unused/offsets.json")
 
     private func message(_ offset: Int64, of queue: MessageQueue, tag: String = "a") -> StoredMessage {
         StoredMessage(
@@ -60,7 +62,7 @@ final class ConsumerStateMachineTests: XCTestCase {
             }
             generations[queue] = generation
         }
-        if configuration.orderly {
+        if configuration.orderly && configuration.messageModel == .clustering {
             XCTAssertEqual(machine.queuesToLock(now: t0), queues)
             XCTAssertTrue(machine.locksAnswered(for: queues, granted: Set(queues), now: t0).isEmpty)
             for queue in queues {
@@ -489,5 +491,79 @@ final class ConsumerStateMachineTests: XCTestCase {
         XCTAssertEqual(stoppedWhileStarting.joined(), .none, "the stop wins")
         XCTAssertEqual(stoppedWhileStarting.startFailed(), .none, "the stop under way closes")
     }
-}
+    // MARK: - Broadcasting (docs/protocol-remoting.md §5.9)
 
+    func testBroadcastingTakesEveryQueueWhateverTheGroupsMembersAndNeverAsksForThem() {
+        var machine = Machine(configuration: configuration(messageModel: broadcasting))
+        XCTAssertFalse(machine.rebalanceNeedsMembers, "a broadcasting member never asks for the consumer list")
+        XCTAssertTrue(Machine(configuration: configuration()).rebalanceNeedsMembers)
+        _ = machine.startRequested()
+        _ = machine.joined()
+        let queues = (0..<4).map { queue(Int32($0)) }
+        XCTAssertEqual(machine.rebalance(topic: "T", queues: queues, members: ["c0", "c1", "c2"]),
+                       .change(added: queues, removed: [], commit: [], unlock: []),
+                       "every queue, where clustering would give c1 one or two of them")
+        XCTAssertEqual(machine.rebalance(topic: "T", queues: queues, members: ["c1", "c2", "c3", "c4", "c5"]), .none,
+                       "members coming and going change nothing")
+        for added in queues { _ = machine.queueStarted(added, subscription: subscription, offset: 7) }
+        XCTAssertEqual(machine.rebalance(topic: "T", queues: Array(queues.prefix(3)), members: []),
+                       .change(added: [], removed: [queue(3)], commit: [.init(queue: queue(3), offset: 7)], unlock: []),
+                       "a queue leaving the route is given up, its offset kept")
+    }
+
+    func testBroadcastingDeliversAFailureAgainHereAfterTheBackoffWhileTheOthersGoOn() throws {
+        var (machine, generations) = running(configuration(messageModel: broadcasting), queueIDs: [0])
+        let out = pull(&machine, queue(0), generation: generations[queue(0)]!, 0...2)
+        XCTAssertEqual(out.map(\.queueOffset), [0, 1, 2])
+        XCTAssertEqual(ack(&machine, out[0], success: false), .applied(.wakeUp(at: t0 + backoff, then: [])),
+                       "no send-back: broadcasting has no retry topic")
+        XCTAssertEqual(machine.sendBacksInFlight, 0)
+        XCTAssertEqual(ack(&machine, out[1]), .applied(.deliver([])), "the messages after it go on meanwhile")
+        XCTAssertEqual(ack(&machine, out[2]), .applied(.deliver([])))
+        XCTAssertEqual(committable(machine), [0: 0], "the commit waits for the failed message")
+        XCTAssertTrue(machine.backoffEnded(now: t0 + backoff - .milliseconds(1)).isEmpty)
+        let again = machine.backoffEnded(now: t0 + backoff)
+        XCTAssertEqual(again.map(\.queueOffset), [0])
+        XCTAssertNotEqual(again.first?.handle, out[0].handle, "a redelivery has a handle of its own")
+        XCTAssertEqual(ack(&machine, try XCTUnwrap(again.first), now: t0 + backoff), .applied(.deliver([])))
+        XCTAssertEqual(committable(machine), [0: 3])
+    }
+
+    func testBroadcastingAConsumeTimeoutIsAFailureDeliveredAgainHere() throws {
+        var (machine, generations) = running(
+            configuration(queueLimits: .init(consumeTimeout: .seconds(5)), messageModel: broadcasting), queueIDs: [0])
+        let out = pull(&machine, queue(0), generation: generations[queue(0)]!, 0...0)
+        let late = t0 + .seconds(5)
+        let expired = machine.expiredDeliveries(now: late)
+        XCTAssertEqual(expired, out.map(\.handle))
+        guard case .applied(.deliverAndWakeUp(let ready, let deadline)) = machine.ack(try XCTUnwrap(expired.first), success: false, now: late)
+        else { return XCTFail("a timed-out delivery comes again here") }
+        XCTAssertTrue(ready.isEmpty)
+        XCTAssertEqual(deadline, late + backoff)
+        XCTAssertEqual(machine.backoffEnded(now: deadline).map(\.queueOffset), [0])
+    }
+
+    func testBroadcastingAMessageFailingTooOftenGoesToTheDLQAndIsCommittedPastOnceThere() throws {
+        var (machine, generations) = running(configuration(maxReconsumeTimes: 1, messageModel: broadcasting), queueIDs: [0])
+        let out = pull(&machine, queue(0), generation: generations[queue(0)]!, 0...1)
+        XCTAssertEqual(ack(&machine, out[0], success: false), .applied(.wakeUp(at: t0 + backoff, then: [])))
+        let again = try XCTUnwrap(machine.backoffEnded(now: t0 + backoff).first)
+        guard case .applied(.deliverAndSendBack(let ready, let sendBack)) = machine.ack(again.handle, success: false, now: t0 + backoff)
+        else { return XCTFail("past maxReconsumeTimes the message goes to the DLQ") }
+        XCTAssertTrue(ready.isEmpty)
+        XCTAssertEqual(sendBack.delayLevel, -1, "straight to the DLQ, never the retry topic")
+        XCTAssertEqual(ack(&machine, out[1]), .applied(.deliver([])))
+        XCTAssertEqual(committable(machine), [0: 0])
+        XCTAssertTrue(machine.backoffEnded(now: t0 + .minutes(1)).isEmpty, "held until the broker has it")
+        XCTAssertEqual(next(machine.sendBackFinished(sendBack, succeeded: true, now: t0 + .minutes(1))), .deliver([]))
+        XCTAssertEqual(committable(machine), [0: 2])
+    }
+
+    func testOrderlyBroadcastingTakesNoLocksButKeepsOneMessagePerQueueInFlight() {
+        var (machine, generations) = running(configuration(orderly: true, messageModel: broadcasting), queueIDs: [0, 1])
+        XCTAssertEqual(machine.queuesToLock(now: t0), [], "no other member competes for the queues")
+        XCTAssertEqual(machine.nextPull(of: queue(0), generation: generations[queue(0)]!, now: t0), .pull(offset: 0, subscription: subscription))
+        XCTAssertEqual(pull(&machine, queue(0), generation: generations[queue(0)]!, 0...2).map(\.queueOffset), [0])
+        XCTAssertEqual(machine.stopRequested(), .stop(unlock: []))
+    }
+}

@@ -1,6 +1,8 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import RocketMQWire
+import TestSupport
 import XCTest
 @testable import RocketMQClient
 
@@ -63,13 +65,15 @@ final class PushConsumerScriptedTests: XCTestCase {
         }
     }
 
-    private func start(_ script: Script, maxInFlight: Int = 10, orderly: Bool = false) async throws -> (PushConsumer, FakeRemotingServer) {
+    private func start(
+        _ script: Script, maxInFlight: Int = 10, orderly: Bool = false, messageModel: MessageModel = .clustering
+    ) async throws -> (PushConsumer, FakeRemotingServer) {
         let server = try await FakeRemotingServer.start { script.answer($0) }
         script.address.withLockedValue { $0 = server.address }
         let consumer = PushConsumer(configuration: ConsumerConfiguration(
             client: ClientConfiguration(nameServers: [server.address], clientID: "c1"),
             group: "G", subscriptions: [Subscription(topic: "T", expression: "a")], maxInFlight: maxInFlight,
-            orderly: orderly, localRedeliveryBackoff: .milliseconds(10)))
+            orderly: orderly, localRedeliveryBackoff: .milliseconds(10), messageModel: messageModel))
         try await consumer.start()
         return (consumer, server)
     }
@@ -283,5 +287,53 @@ final class PushConsumerScriptedTests: XCTestCase {
         }
         await consumer.stop()
         try await server.stop()
+    }
+    func testABroadcastingConsumerStartsFromItsOwnFileKeepsItsOffsetsThereAndRedeliversAFailureItself() async throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path + "/G.offsets.json"
+        let queue = MessageQueue(topic: "T", brokerName: "b", queueId: 0)
+        let earlier = try LocalOffsetStore(path: file)
+        earlier.update(queue, to: 2)
+        try earlier.persist()
+
+        let (consumer, server) = try await start(Script(count: 4), messageModel: .broadcasting(offsetFile: file))
+        let messages = await take(2, from: consumer)
+        let pull = try XCTUnwrap(server.requests.first { $0.requestCode == .pullMessage })
+        XCTAssertEqual(pull.extFields["queueOffset"], "2", "the first pull starts where this member's file says")
+        XCTAssertEqual(messages.map(\.queueOffset), [2, 3])
+        consumer.ack(messages[1].handle, success: true)
+        consumer.ack(messages[0].handle, success: false)
+        let again = await take(1, from: consumer)
+        XCTAssertEqual(again.map(\.queueOffset), [2], "delivered again here after the back-off")
+        await consumer.persistOffsets()
+        XCTAssertEqual(try LocalOffsetStore(path: file).offsets, [queue: 2], "not past the failed message")
+        consumer.ack(again[0].handle, success: true)
+        await consumer.stop()
+        XCTAssertEqual(try LocalOffsetStore(path: file).offsets, [queue: 4], "persisted at stop")
+
+        let kinds = Set(server.requests.map(\.requestCode))
+        for never in [RequestCode.queryConsumerOffset, .updateConsumerOffset, .getConsumerListByGroup, .consumerSendMsgBack] {
+            XCTAssertFalse(kinds.contains(never), "a broadcasting member never sends \(never)")
+        }
+        let heartbeat = try HeartbeatData(body: try XCTUnwrap(server.requests.first { $0.requestCode == .heartBeat }).body)
+        XCTAssertEqual(heartbeat.consumerDataSet.first?.messageModel, "BROADCASTING")
+        XCTAssertEqual(heartbeat.consumerDataSet.first?.subscriptionDataSet.map(\.topic), ["T"], "no retry topic")
+        try await server.stop()
+    }
+
+    func testABroadcastingConsumerWithADamagedOffsetFileDoesNotStartAndSaysWhichFile() async throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path + "/G.offsets.json"
+        try Data("{".utf8).write(to: URL(fileURLWithPath: file))
+        let consumer = PushConsumer(configuration: ConsumerConfiguration(
+            client: ClientConfiguration(nameServers: ["127.0.0.1:1"], clientID: "c1"), group: "G",
+            subscriptions: [Subscription(topic: "T")], messageModel: .broadcasting(offsetFile: file)))
+        do {
+            try await consumer.start()
+            XCTFail("started with a damaged offset file")
+        } catch RocketMQError.offsetFile(let path, _) {
+            XCTAssertEqual(path, file)
+        }
+        await consumer.stop()
     }
 }
