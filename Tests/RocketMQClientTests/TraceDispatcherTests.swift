@@ -17,14 +17,19 @@ final class TraceDispatcherTests: XCTestCase {
 
     // MARK: - Batching policy
 
-    func testRecordsAreCutIntoMessagesOfAtMostOneHundredRecords() {
+    func testRecordsAreCutIntoMessagesOfAtMostMaxRecords() {
         let records = (0..<250).map { record($0) }
-        let batches = TraceBatchPolicy().batches(records)
+        let batches = TraceBatchPolicy(maxRecords: 100).batches(records)
         XCTAssertEqual(batches.map(\.recordCount), [100, 100, 50])
         XCTAssertEqual(batches.map(\.body).joined(), records.map(\.encoded).joined(), "every record once, in order")
         XCTAssertEqual(batches[0].keys.count, 101, "each message id, and the shared key once")
         XCTAssertEqual(batches[0].keys.first, records[0].messageID)
         XCTAssertTrue(batches[2].keys.contains("order-0"), "a key shared across messages is in each of them")
+    }
+
+    func testByDefaultTheKeysPropertyCutsFirstAtAboutFourHundredAndEightyMessageIDs() {
+        let batches = TraceBatchPolicy().batches((0..<1000).map { record($0, keys: nil) })
+        XCTAssertEqual(batches.map(\.recordCount), [484, 484, 32], "16 000 key bytes / 33 bytes per message id and its space")
     }
 
     func testABodyLimitCutsEarlierAndAnOversizedRecordStillGoesAlone() {
@@ -48,8 +53,8 @@ final class TraceDispatcherTests: XCTestCase {
     func testABatchIsDueWhenFullOrWhenItsOldestRecordWaitedLongEnough() {
         let policy = TraceBatchPolicy()
         XCTAssertFalse(policy.isDue(pending: 0, oldestWaited: .seconds(9)))
-        XCTAssertFalse(policy.isDue(pending: 99, oldestWaited: .milliseconds(499)))
-        XCTAssertTrue(policy.isDue(pending: 100, oldestWaited: .zero))
+        XCTAssertFalse(policy.isDue(pending: 999, oldestWaited: .milliseconds(499)))
+        XCTAssertTrue(policy.isDue(pending: 1000, oldestWaited: .zero))
         XCTAssertTrue(policy.isDue(pending: 1, oldestWaited: .milliseconds(500)))
     }
 
@@ -67,7 +72,7 @@ final class TraceDispatcherTests: XCTestCase {
     func testRecordsReachTheTraceTopicInBatchesKeyedByMessageID() async throws {
         let broker = try await RocketMQTestBroker.start()
         let dispatcher = TraceDispatcher(client: ClientConfiguration(nameServers: [broker.nameServerAddress], namespace: "ns"),
-                                         group: "PG", role: .produce)
+                                         group: "PG", role: .produce, policy: TraceBatchPolicy(maxRecords: 100))
         dispatcher.start()
         let records = (0..<250).map { record($0) }
         for record in records { dispatcher.append(record) }
