@@ -21,6 +21,10 @@ public final class LitePullConsumer: Sendable {
     private let broker: BrokerOperations
     private let namespace: Namespace
     private let running = NIOLockedValueBox(false)
+    /// SQL92 subscriptions a broker accepted (CHECK_CLIENT_CONFIG), by group, topic and expression:
+    /// a broker pulling with an expression it cannot compile lets every message through, so each
+    /// one is checked before its first pull, as the push consumer checks at start.
+    private let acceptedFilters = NIOLockedValueBox<Set<[String]>>([])
 
     /// Creates a reader for `group` (the default of `pull`); nothing is sent until `start()`. The
     /// connections live on `eventLoopGroup`, which must outlive the reader: `shutdown()` it first.
@@ -94,6 +98,21 @@ public final class LitePullConsumer: Sendable {
         }
     }
 
+    /// Asks a master broker of `route` whether it accepts `subscription` (SQL92 only, once per
+    /// group, topic and expression). Throws `.subscriptionRefused` with the broker's remark.
+    private func checkFilter(_ subscription: Subscription, group: String, route: TopicRoute) async throws {
+        guard subscription.type == .sql92 else { return }
+        let key = [group, subscription.topic, subscription.expression]
+        guard !acceptedFilters.withLockedValue({ $0.contains(key) }) else { return }
+        guard let address = route.masterAddresses.first else {
+            throw RocketMQError.unreachable(address: subscription.topic, reason: "no master broker serves the topic")
+        }
+        try await broker.checkClientConfig(
+            group: group, clientID: client.clientID, subscription: subscription.subscriptionData(subVersion: WallClock.nowMillis()),
+            address: address)
+        acceptedFilters.withLockedValue { _ = $0.insert(key) }
+    }
+
     /// Moves message `index` of `pulled` to the group's dead-letter queue (CONSUMER_SEND_MSG_BACK
     /// with delay level -1, as the Java client does for a message it can never consume).
     public func deadLetter(_ pulled: Pulled, index: Int) async throws {
@@ -125,8 +144,10 @@ public final class LitePullConsumer: Sendable {
         for subscription in subscriptions {
             let topic = namespace.wrap(subscription.topic)
             let route = try await nameServer.route(for: topic)
+            let wire = Subscription(topic: topic, expression: subscription.expression, type: subscription.type)
+            try await checkFilter(wire, group: wireGroup, route: route)
             for queue in route.subscribeQueues(topic: topic) {
-                queues.append((queue, Subscription(topic: topic, expression: subscription.expression, type: subscription.type)))
+                queues.append((queue, wire))
             }
         }
         var offsets: [MessageQueue: Int64] = [:]

@@ -716,5 +716,19 @@ def scenario_sql92(channel, cls, args):
     print(json.dumps(result))
 
 
+def scenario_sql92_read(channel, cls, args):
+    """Init the output side with `properties`, publishes each of `messages` ({"body", "metadata"})
+    with create, then the `read` operation. Reports its status and the bodies it returned."""
+    c = Component(channel, cls, args["instance"])
+    c.init("output", args["properties"])
+    for message in args["messages"]:
+        c.invoke("create", message["body"].encode(), message.get("metadata"))
+    try:
+        answer = c.invoke("read", metadata={"maxMessages": "100"})
+        print(json.dumps({"read": ["OK", ""], "bodies": [m.get("bodyText") for m in json.loads(answer.data)]}))
+    except grpc.RpcError as error:
+        print(json.dumps({"read": [error.code().name, error.details()], "bodies": []}))
+
+
 if __name__ == "__main__":
     main()

@@ -8,18 +8,20 @@ extension BindingThroughSocketTests {
 
     /// One queue, so the broker scans the messages in the order they were published: once the
     /// last (matching) message has come, every earlier one has been filtered.
+    private static let messages: [(body: String, metadata: [String: String])] = [
+        ("red-200", ["color": "red", "amount": "200"]),
+        ("red-50", ["color": "red", "amount": "50"]),
+        ("blue-500", ["color": "blue", "amount": "500"]),
+        ("no-properties", [:]),
+        ("green-300", ["color": "green", "amount": "300"]),
+        ("red-not-a-number", ["color": "red", "amount": "abc"]),
+        ("red-999-last", ["color": "red", "amount": "999"]),
+    ]
+
     func testASQL92SubscriptionDeliversExactlyTheMatchingMessagesWithTheSubType() async throws {
         try await start(propertyFilter: true)
         try await broker.createTopic("sql", queueNums: 1)
-        let messages: [(body: String, metadata: [String: String])] = [
-            ("red-200", ["color": "red", "amount": "200"]),
-            ("red-50", ["color": "red", "amount": "50"]),
-            ("blue-500", ["color": "blue", "amount": "500"]),
-            ("no-properties", [:]),
-            ("green-300", ["color": "green", "amount": "300"]),
-            ("red-not-a-number", ["color": "red", "amount": "abc"]),
-            ("red-999-last", ["color": "red", "amount": "999"]),
-        ]
+        let messages = Self.messages
         let result = try scenario("sql92", [
             "instance": "sql92",
             "properties": properties(["topics": "sql||\(Self.expression)", "rocketmq-sub-type": "SQL92", "consumerGroup": "sql-app"]),
@@ -68,5 +70,39 @@ extension BindingThroughSocketTests {
         XCTAssertTrue(remark.contains("field topics"), remark)
         let consumers = try await broker.consumerIDs(group: "orders-app")
         XCTAssertEqual(consumers, [], "the check at Init joins no group")
+    }
+
+    /// The `read` operation asks the broker too before its first pull: a real broker pulling with
+    /// an expression it cannot compile lets every message through.
+    func testTheReadOperationFiltersBySQL92AndIsRefusedWithTheBrokersRemark() async throws {
+        try await start(propertyFilter: true)
+        try await broker.createTopic("sql", queueNums: 1)
+        let messages = Self.messages.map { ["body": $0.body, "metadata": $0.metadata] }
+        let filtered = try scenario("sql92_read", [
+            "instance": "sql92-read", "messages": messages,
+            "properties": properties(["topics": "sql||\(Self.expression)", "subscriptionType": "sql92", "consumerGroup": "sql-read"]),
+        ])
+        XCTAssertEqual(filtered["read"] as? [String], ["OK", ""])
+        XCTAssertEqual(filtered["bodies"] as? [String], ["red-200", "green-300", "red-999-last"])
+
+        let unparsable = try scenario("sql92_read", [
+            "instance": "sql92-read-bad", "messages": [] as [Any],
+            "properties": properties(["topics": "sql||color = = 'red'", "subscriptionType": "sql92", "consumerGroup": "sql-read-bad"]),
+        ])
+        let invalid = try XCTUnwrap(unparsable["read"] as? [String])
+        XCTAssertEqual(invalid.first, "INVALID_ARGUMENT")
+        XCTAssertTrue(invalid.last?.contains("ParseException") == true, "\(invalid)")
+        await server.stop()
+        try await broker.shutdown()
+
+        try await start()  // enablePropertyFilter off
+        try await broker.createTopic("sql", queueNums: 1)
+        let unsupported = try scenario("sql92_read", [
+            "instance": "sql92-read-off", "messages": messages,
+            "properties": properties(["topics": "sql||\(Self.expression)", "subscriptionType": "sql92", "consumerGroup": "sql-read-off"]),
+        ])
+        let refused = try XCTUnwrap(unsupported["read"] as? [String])
+        XCTAssertEqual(refused.first, "FAILED_PRECONDITION")
+        XCTAssertTrue(refused.last?.contains("does not support consumer to filter message by SQL92") == true, "\(refused)")
     }
 }
