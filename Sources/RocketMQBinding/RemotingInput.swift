@@ -110,12 +110,13 @@ final class RemotingInput: InputTransport {
         let deliveryMetadata = message.deliveryMetadata(allowList: metadata.propertyAllowList)
         let size = RocketMQInputBinding.encodedSizeBound(body: message.body.count, metadata: deliveryMetadata, contentType: contentType)
         guard size <= RocketMQInputBinding.daprdMaxReceiveMessageSize else {
-            // Delivering it would break daprd's stream for every later message; it goes back to
-            // the broker as failed instead (and to the dead-letter queue after maxReconsumeTimes).
-            logger.error("message too large for daprd's 4 MiB gRPC limit; not delivered, sent back", metadata: [
-                "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(size)"])
-            consumer.ack(message.handle, success: false)
-            if sendBackDeadLetters(message) { BindingMetrics.shared.topic(message.topic).deadLettered.increment() }
+            // Delivering it would break daprd's stream for every later message, and it would
+            // never fit on a retry either: it goes to the dead-letter queue at once.
+            logger.error("message too large for daprd's 4 MiB gRPC limit; not delivered, moved to the dead-letter queue", metadata: [
+                "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(size)",
+                "dlq": "%DLQ%\(metadata.consumerGroup)"])
+            consumer.deadLetter(message.handle)
+            BindingMetrics.shared.topic(message.topic).deadLettered.increment()
             return
         }
         let metrics = BindingMetrics.shared.topic(message.topic)

@@ -73,6 +73,12 @@ struct ConsumerStateMachine: Sendable {
             guard redeliverLocally else { return .sendBack(message, delayLevel: 0) }
             let redeliveries = process.redeliver(offset: offset, notBefore: retryAt) ?? 0
             guard redeliveries > maxReconsumeTimes else { return .redeliverHere(at: retryAt) }
+            return deadLetter(offset)
+        }
+
+        /// Straight to the DLQ (delay level -1), held back until the broker has it.
+        mutating func deadLetter(_ offset: Int64) -> Failure {
+            guard let message = messages[offset] else { return .notHeld }
             _ = process.redeliver(offset: offset, notBefore: .distantFuture)
             return .sendBack(message, delayLevel: -1)
         }
@@ -332,17 +338,33 @@ struct ConsumerStateMachine: Sendable {
 
     /// The application acknowledged a delivery.
     mutating func ack(_ handle: DeliveryHandle, success: Bool, now: NIODeadline) -> AckAction {
+        answer(handle, success ? .consumed : .failed, now: now)
+    }
+
+    /// A delivery the application can never take (larger than it accepts): it goes to the DLQ at
+    /// once rather than through every retry first.
+    mutating func deadLetter(_ handle: DeliveryHandle, now: NIODeadline) -> AckAction {
+        answer(handle, .undeliverable, now: now)
+    }
+
+    private enum Answer { case consumed, failed, undeliverable }
+
+    private mutating func answer(_ handle: DeliveryHandle, _ answer: Answer, now: NIODeadline) -> AckAction {
         guard let delivery = deliveries.removeValue(forKey: handle.rawValue) else { return .unknownHandle }
         let redeliverLocally = configuration.orderly || broadcasting
         let maxReconsumeTimes = configuration.maxReconsumeTimes
         let retryAt = now + configuration.localRedeliveryBackoff
         let failure = withQueue(delivery.queue, generation: delivery.generation) { entry -> OwnedQueue.Failure in
-            if success {
+            switch answer {
+            case .consumed:
                 entry.complete(delivery.offset)
                 return .notHeld
+            case .failed:
+                return entry.fail(
+                    delivery.offset, redeliverLocally: redeliverLocally, maxReconsumeTimes: maxReconsumeTimes, retryAt: retryAt)
+            case .undeliverable:
+                return entry.deadLetter(delivery.offset)
             }
-            return entry.fail(
-                delivery.offset, redeliverLocally: redeliverLocally, maxReconsumeTimes: maxReconsumeTimes, retryAt: retryAt)
         }
         guard let failure else { return .staleGeneration(handOut(now: now)) }
         switch failure {

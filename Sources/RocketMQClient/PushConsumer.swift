@@ -179,7 +179,18 @@ public final class PushConsumer: Sendable {
     /// repeated handles are ignored (logged). Never blocks.
     public func ack(_ handle: DeliveryHandle, success: Bool) {
         let now = NIODeadline.now()
-        switch state.withLockedValue({ $0.machine.ack(handle, success: success, now: now) }) {
+        apply(state.withLockedValue { $0.machine.ack(handle, success: success, now: now) }, to: handle)
+    }
+
+    /// Moves a delivery the application can never take (too large for it) to the group's DLQ at
+    /// once, instead of through every redelivery first. Never blocks.
+    public func deadLetter(_ handle: DeliveryHandle) {
+        let now = NIODeadline.now()
+        apply(state.withLockedValue { $0.machine.deadLetter(handle, now: now) }, to: handle)
+    }
+
+    private func apply(_ ackAction: ConsumerStateMachine.AckAction, to handle: DeliveryHandle) {
+        switch ackAction {
         case .unknownHandle:
             logger.debug("ack for an unknown delivery ignored", metadata: ["handle": "\(handle)"])
         case .staleGeneration(let ready):

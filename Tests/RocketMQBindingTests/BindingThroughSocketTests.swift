@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import RocketMQBinding
 import RocketMQTestBroker
+import RocketMQWire
 import TestSupport
 import XCTest
 
@@ -253,7 +254,7 @@ final class BindingThroughSocketTests: XCTestCase {
         XCTAssertEqual((back["statuses"] as? [[String]])?.first?.first, "OK", "\(back)")
     }
 
-    func testAMessageTooLargeForDaprdIsSentBackNotDeliveredAndTheStreamLives() async throws {
+    func testAMessageTooLargeForDaprdGoesToTheDeadLetterQueueNotDeliveredAndTheStreamLives() async throws {
         try await start()
         // Within RocketMQ's 4 MiB body limit, but with its metadata over daprd's 4 MiB gRPC limit.
         let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
@@ -264,14 +265,17 @@ final class BindingThroughSocketTests: XCTestCase {
         XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("first") }, client.standardError)
         XCTAssertTrue(client.standardOutput.contains(#""first": "small""#), client.standardOutput)
         let deadline = Date().addingTimeInterval(20)
-        var retried = 0
-        while retried == 0, Date() < deadline {  // the stream stays open meanwhile
-            retried = try await broker.messages(topic: "%RETRY%orders-app").count
-            if retried == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        var deadLettered: [StoredMessage] = []
+        while deadLettered.isEmpty, Date() < deadline {  // the stream stays open meanwhile
+            deadLettered = try await broker.messages(topic: "%DLQ%orders-app")
+            if deadLettered.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         }
         client.closeInput()
         XCTAssertTrue(client.waitForExit(timeout: 30))
-        XCTAssertEqual(retried, 1, "the large message went back to the broker, not lost")
+        let sizes = try deadLettered.map { try ($0.isCompressed ? Compression.inflate($0.body, limit: 1 << 23) : $0.body).count }
+        XCTAssertEqual(sizes, [4 * 1024 * 1024 - 64], "the large message went to the DLQ, not lost")
+        let retried = try await broker.messages(topic: "%RETRY%orders-app")
+        XCTAssertEqual(retried.count, 0, "not through the retries first: it would never fit on any of them")
     }
 
     func testReadAnswersStayWithinDaprdsLimitAndLeaveTheRestForTheNextRead() async throws {

@@ -559,6 +559,20 @@ final class ConsumerStateMachineTests: XCTestCase {
         XCTAssertEqual(committable(machine), [0: 2])
     }
 
+    func testAnUndeliverableMessageGoesStraightToTheDLQInEveryModeAndIsCommittedPastOnceThere() throws {
+        for configuration in [configuration(), configuration(orderly: true), configuration(messageModel: broadcasting)] {
+            var (machine, generations) = running(configuration, queueIDs: [0])
+            let out = pull(&machine, queue(0), generation: generations[queue(0)]!, 0...0)
+            let first = try XCTUnwrap(out.first, "\(configuration.messageModel) orderly \(configuration.orderly)")
+            guard case .applied(.deliverAndSendBack(_, let sendBack)) = machine.deadLetter(first.handle, now: t0)
+            else { return XCTFail("to the DLQ at once: \(configuration.messageModel) orderly \(configuration.orderly)") }
+            XCTAssertEqual(sendBack.delayLevel, -1, "the DLQ, never the retry topic or a local retry")
+            XCTAssertEqual(committable(machine), [0: 0], "held until the broker has it")
+            XCTAssertEqual(next(machine.sendBackFinished(sendBack, succeeded: true, now: t0)), .deliver([]))
+            XCTAssertEqual(committable(machine), [0: 1])
+        }
+    }
+
     func testOrderlyBroadcastingTakesNoLocksButKeepsOneMessagePerQueueInFlight() {
         var (machine, generations) = running(configuration(orderly: true, messageModel: broadcasting), queueIDs: [0, 1])
         XCTAssertEqual(machine.queuesToLock(now: t0), [], "no other member competes for the queues")
