@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 @testable import RocketMQBinding
 import RocketMQWire
+import TestSupport
 import XCTest
 
 /// `enableTrace`: the component's sends and deliveries written to the trace topic in the Java
@@ -65,6 +66,27 @@ extension BindingThroughSocketTests {
         XCTAssertGreaterThanOrEqual(pub.timestamp + Int64(pub.costMillis), pub.timestamp)
         XCTAssertFalse(records.contains { if case .pub(let r) = $0 { r.topic == TraceRecord.defaultTopic } else { false } },
                        "the trace messages themselves are not traced")
+    }
+
+    func testAnErrorAckIsTracedAsAFailedConsumption() async throws {
+        try await start()
+        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "instance": "traced-failure", "properties": properties(["enableTrace": "true"]), "deliveries": 1] as [String: Any]), as: UTF8.self)
+        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
+                                      [RepositoryPaths.rocketMQScenarios, socket.path, "fail-always", arguments])
+        defer { client.kill() }
+        XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("reconsume_times") }, client.standardError)
+        let (records, _) = try await traceRecords { records in
+            records.contains { if case .subAfter = $0 { true } else { false } }
+        }
+        client.closeInput()
+        XCTAssertTrue(client.waitForExit(timeout: 30))
+        let after = try XCTUnwrap(records.lazy.compactMap { if case .subAfter(let r) = $0 { r } else { nil } }.first, "\(records)")
+        let before = try XCTUnwrap(records.lazy.compactMap { if case .subBefore(let r) = $0 { r } else { nil } }.first)
+        XCTAssertEqual(after.requestID, before.requestID)
+        XCTAssertFalse(after.success, "the application answered with an error")
+        XCTAssertEqual(after.result, .failed, "Java's RECONSUME_LATER: context code 4")
+        XCTAssertEqual(before.retryTimes, 0)
     }
 
     func testTheReadOperationWritesASuccessfulSubAfterForEachMessageItReturns() async throws {
