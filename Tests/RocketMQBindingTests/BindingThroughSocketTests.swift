@@ -27,6 +27,11 @@ final class BindingThroughSocketTests: XCTestCase {
         configuration.logger.logLevel = .warning
         broker = try await RocketMQTestBroker.start(configuration)
         socket = ComponentSocket(name: "rocketmq", environment: ["DAPR_COMPONENTS_SOCKETS_FOLDER": folder.path])
+        try startServer()
+    }
+
+    /// A component server on `socket`, as the executable starts one.
+    func startServer() throws {
         var logger = Logger(label: "binding-test")
         logger.logLevel = .warning
         var serverConfiguration = ComponentServer.Configuration(socket: socket)

@@ -1,6 +1,5 @@
 import DaprComponents
 import Foundation
-import Logging
 import RocketMQBinding
 import RocketMQClient
 import RocketMQWire
@@ -18,12 +17,7 @@ extension BindingThroughSocketTests {
     private func restartComponent(whileDown: () async throws -> Void) async throws {
         await server.stop()
         try await whileDown()
-        var logger = Logger(label: "binding-test")
-        logger.logLevel = .warning
-        var configuration = ComponentServer.Configuration(socket: socket)
-        configuration.shutdownGracePeriod = .seconds(2)
-        server = RocketMQBindingFactory(logger: logger).makeServer(configuration, logger: logger)
-        try server.start()
+        try startServer()
     }
 
     /// One instance's part of a `broadcast` scenario's result.
