@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import RocketMQClient
 
 /// The input side over the remoting protocol (`accessProto: tcp`). Each Read stream runs one push
@@ -46,9 +47,9 @@ final class RemotingInput: InputTransport {
             break
         case .broadcasting(let offsetFile):
             do {
-                // Off the caller's executor: Init runs on the output bindings' event loop, and
-                // the write ends in fsyncs.
-                try await Task.detached { try LocalOffsetStore(path: offsetFile).persist() }.value
+                // Reading and writing block (the write ends in fsyncs): not on the output
+                // bindings' event loop, where Init runs.
+                try await NIOThreadPool.singleton.runIfActive { try LocalOffsetStore(path: offsetFile).persist() }
             } catch {
                 throw componentError(error, "field consumerModel: broadcasting")
             }

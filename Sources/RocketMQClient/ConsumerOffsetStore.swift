@@ -39,7 +39,7 @@ enum ConsumerOffsetStore: Sendable {
             guard !commits.isEmpty else { return [] }
             for commit in commits { store.update(commit.queue, to: commit.offset) }
             do {
-                try store.persist()
+                try await store.persistOffThread()
                 return commits
             } catch {
                 logger.warning("offsets not persisted", metadata: ["error": "\(error)"])

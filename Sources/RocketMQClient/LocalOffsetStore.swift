@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOPosix
 import RocketMQWire
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,8 @@ import Glibc
 /// consumed now are kept, so a queue that leaves the route for a while resumes where it was.
 ///
 /// Thread-safe: the table is behind a lock, and writes of the file are serialised. `persist()`
-/// does blocking file I/O (a few small writes and two fsyncs); call it from a task, not an event loop.
+/// does blocking file I/O (a few small writes and two fsyncs); from a task or an event loop, call
+/// `persistOffThread()`, which runs it on NIO's thread pool for blocking work.
 public final class LocalOffsetStore: Sendable {
     /// The offset file.
     public let path: String
@@ -68,6 +70,12 @@ public final class LocalOffsetStore: Sendable {
             let bytes = Self.encode(table.withLockedValue { $0 })
             try Self.writeAtomically(bytes, to: path)
         }
+    }
+
+    /// `persist()` on NIO's blocking-I/O thread pool: the fsyncs hold up no task of the
+    /// concurrency pool and no event loop.
+    public func persistOffThread() async throws {
+        try await NIOThreadPool.singleton.runIfActive { try self.persist() }
     }
 
     // MARK: - The file format
