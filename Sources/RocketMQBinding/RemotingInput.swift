@@ -116,8 +116,7 @@ final class RemotingInput: InputTransport {
             logger.error("message too large for daprd's 4 MiB gRPC limit; not delivered, moved to the dead-letter queue", metadata: [
                 "msgId": "\(message.messageID)", "topic": "\(message.topic)", "bytes": "\(size)",
                 "dlq": "%DLQ%\(metadata.consumerGroup)"])
-            consumer.deadLetter(message.handle)
-            BindingMetrics.shared.topic(message.topic).deadLettered.increment()
+            consumer.deadLetter(message.handle)  // which counts it in the dead-lettered metric
             return
         }
         let metrics = BindingMetrics.shared.topic(message.topic)
@@ -147,9 +146,9 @@ final class RemotingInput: InputTransport {
         }
     }
 
-    /// Whether failing `message` moves it to the dead-letter queue: the broker does so once its
+    /// Whether failing `message` makes the broker move it to the dead-letter queue: once its
     /// reconsume count reached `maxReconsumeTimes` (an orderly or broadcasting consumer delivers
-    /// it again here instead, and counts its failures itself).
+    /// it again here instead, counts its failures itself, and counts what it moves there).
     private func sendBackDeadLetters(_ message: ConsumedMessage) -> Bool {
         !metadata.consumeOrderly && metadata.consumerModel == .clustering && Int(message.reconsumeTimes) >= metadata.maxReconsumeTimes
     }

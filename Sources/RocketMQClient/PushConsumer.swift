@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -314,6 +315,7 @@ public final class PushConsumer: Sendable {
                 group: wireGroup, message: sendBack.message, queue: sendBack.queue, delayLevel: sendBack.delayLevel,
                 maxReconsumeTimes: configuration.maxReconsumeTimes)
             succeeded = true
+            if sendBack.delayLevel < 0 { countDeadLettered(sendBack.message) }
         } catch {
             logger.warning(
                 "send-back failed; redelivering locally after a back-off",
@@ -321,6 +323,15 @@ public final class PushConsumer: Sendable {
         }
         let now = NIODeadline.now()
         perform(state.withLockedValue { $0.machine.sendBackFinished(sendBack, succeeded: succeeded, now: now) })
+    }
+
+    /// `dapr_rocketmq_messages_dead_lettered_total{topic}` for a message this consumer moved to the
+    /// DLQ itself (delay level -1: orderly or broadcasting past `maxReconsumeTimes`, or one the
+    /// application can never take). A clustering failure the broker moves there after a retry
+    /// is counted by the caller, which sees the reconsume count.
+    private func countDeadLettered(_ message: StoredMessage) {
+        let topic = namespace.unwrap(message.properties[MessagePropertyKey.retryTopic] ?? message.topic)
+        Counter(label: "dapr_rocketmq_messages_dead_lettered_total", dimensions: [("topic", topic)]).increment()
     }
 
     /// Finishes `messages` and releases the connections and the name-server refresh.

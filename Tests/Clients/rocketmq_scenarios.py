@@ -614,6 +614,12 @@ def scenario_metrics(channel, cls, args):
     stream.ack(delivered[-1].message_id, "app failed")
     stream.finish()
     after = scrape(args["url"])
+    # A sample that moves after the acks (a send-back to the DLQ): scraped until it has, or 30 s.
+    wanted = args.get("wait_for")
+    deadline = time.time() + 30
+    while wanted and after.get(wanted, 0) <= before.get(wanted, 0) and time.time() < deadline:
+        time.sleep(0.02)
+        after = scrape(args["url"])
     print(json.dumps({"before": before, "after": after, "refused": refused}))
 
 

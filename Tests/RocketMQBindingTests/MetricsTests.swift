@@ -46,6 +46,24 @@ final class MetricsTests: XCTestCase {
         XCTAssertFalse(after.keys.contains { $0.contains("msgId") || $0.contains("message_id") }, "labels never carry message ids")
     }
 
+    func testAMessageTheConsumerMovesToTheDLQItselfIsCountedOnce() throws {
+        let process = try launch(["--demo-broker", "--metrics-port=0"])
+        XCTAssertTrue(process.waitForOutput(timeout: 30) { _ in process.standardError.contains("serving Prometheus metrics") })
+        let port = try XCTUnwrap(process.standardError.firstMatch(of: #/0\.0\.0\.0:(\d+)/metrics/#).map { String($0.1) })
+        let deadLettered = #"dapr_rocketmq_messages_dead_lettered_total{topic="doomed"}"#
+        // Broadcasting with maxReconsumeTimes 0: the error-acked message goes to the DLQ at once,
+        // by a send-back the consumer makes itself (no retry topic).
+        let result = try runScenario(socket: launcher.socketPath, "metrics", [
+            "instance": "dlq-metered", "url": "http://127.0.0.1:\(port)/metrics", "creates": 3, "deliveries": 3, "wait_for": deadLettered,
+            "properties": ["topics": "doomed", "consumerGroup": "doomed-app", "consumeFromWhere": "first",
+                           "consumerModel": "broadcasting", "maxReconsumeTimes": "0"],
+        ])
+        let before = try XCTUnwrap(result["before"] as? [String: Double])
+        let after = try XCTUnwrap(result["after"] as? [String: Double])
+        XCTAssertEqual((after[deadLettered] ?? 0) - (before[deadLettered] ?? 0), 1, "\(after.keys.filter { $0.contains("dead") })")
+        XCTAssertEqual((after[#"dapr_rocketmq_messages_error_acked_total{topic="doomed"}"#] ?? 0), 1)
+    }
+
     func testNoEndpointListensByDefault() throws {
         let process = try launch([])
         XCTAssertFalse(process.standardError.contains("Prometheus"), process.standardError)
