@@ -230,10 +230,8 @@ final class BindingThroughSocketTests: XCTestCase {
 
     func testErrorAcksEndInTheDeadLetterQueueAfterMaxReconsumeTimes() async throws {
         try await start()
-        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
-            "instance": "dlq", "properties": properties(["maxReconsumeTimes": "2"]), "deliveries": 3] as [String: Any]), as: UTF8.self)
-        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
-                                      [RepositoryPaths.rocketMQScenarios, socket.path, "fail-always", arguments])
+        let client = try startScenario(socket: socket.path, "fail-always", [
+            "instance": "dlq", "properties": properties(["maxReconsumeTimes": "2"]), "deliveries": 3])
         defer { client.kill() }
         XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("reconsume_times") }, client.standardError)
         XCTAssertTrue(client.standardOutput.contains("[0, 1, 2]"), client.standardOutput)
@@ -262,10 +260,8 @@ final class BindingThroughSocketTests: XCTestCase {
     func testAMessageTooLargeForDaprdGoesToTheDeadLetterQueueNotDeliveredAndTheStreamLives() async throws {
         try await start()
         // Within RocketMQ's 4 MiB body limit, but with its metadata over daprd's 4 MiB gRPC limit.
-        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
-            "instance": "big", "properties": properties(), "size": 4 * 1024 * 1024 - 64] as [String: Any]), as: UTF8.self)
-        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
-                                      [RepositoryPaths.rocketMQScenarios, socket.path, "oversize-delivery", arguments])
+        let client = try startScenario(socket: socket.path, "oversize-delivery", [
+            "instance": "big", "properties": properties(), "size": 4 * 1024 * 1024 - 64])
         defer { client.kill() }
         XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("first") }, client.standardError)
         XCTAssertTrue(client.standardOutput.contains(#""first": "small""#), client.standardOutput)

@@ -94,9 +94,8 @@ final class ComponentProcessTests: XCTestCase {
 
     func testSigtermWithAStreamOpenEndsItRemovesTheSocketAndExitsZero() throws {
         let component = try launch()
-        let python = try XCTUnwrap(ChildProcess.which("python3"))
-        let arguments = #"{"instance":"held","properties":{"topics":"held","consumerGroup":"held-app","consumeFromWhere":"first"}}"#
-        let client = try ChildProcess(python, [RepositoryPaths.rocketMQScenarios, socketPath, "hold", arguments])
+        let client = try startScenario(socket: socketPath, "hold", [
+            "instance": "held", "properties": ["topics": "held", "consumerGroup": "held-app", "consumeFromWhere": "first"]])
         launcher.track(client)
         XCTAssertTrue(client.waitForOutput(timeout: 60) { $0.contains(#""open": true"#) }, client.standardError)
         component.signal(SIGTERM)

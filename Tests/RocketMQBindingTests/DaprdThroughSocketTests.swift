@@ -67,10 +67,8 @@ extension BindingThroughSocketTests {
     func testAComponentThatCouldNotConnectAtInitConnectsInTheBackgroundAndDelivers() async throws {
         try await start()
         try await broker.setResponseDelay(.seconds(60))  // accepts, answers nothing in time
-        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
-            "instance": "late", "properties": properties(["consumerGroup": "late-app"]), "wait_for_input": true] as [String: Any]), as: UTF8.self)
-        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
-                                      [RepositoryPaths.rocketMQScenarios, socket.path, "init-budget", arguments])
+        let client = try startScenario(socket: socket.path, "init-budget", [
+            "instance": "late", "properties": properties(["consumerGroup": "late-app"]), "wait_for_input": true])
         defer { client.kill() }
         XCTAssertTrue(client.waitForOutput(timeout: 60) { $0.contains("timings") }, client.standardError)
         let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(client.standardOutput.split(separator: "\n")[0].utf8)) as? [String: Any])

@@ -53,8 +53,7 @@ final class FaultTests: XCTestCase {
     }
 
     private func python(_ scenario: String, _ arguments: [String: Any]) throws -> ChildProcess {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
-        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")), [RepositoryPaths.rocketMQScenarios, socketPath, scenario, json])
+        let client = try startScenario(socket: socketPath, scenario, arguments)
         processes.append(client)
         return client
     }

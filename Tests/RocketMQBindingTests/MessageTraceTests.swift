@@ -70,10 +70,8 @@ extension BindingThroughSocketTests {
 
     func testAnErrorAckIsTracedAsAFailedConsumption() async throws {
         try await start()
-        let arguments = String(decoding: try JSONSerialization.data(withJSONObject: [
-            "instance": "traced-failure", "properties": properties(["enableTrace": "true"]), "deliveries": 1] as [String: Any]), as: UTF8.self)
-        let client = try ChildProcess(try XCTUnwrap(ChildProcess.which("python3")),
-                                      [RepositoryPaths.rocketMQScenarios, socket.path, "fail-always", arguments])
+        let client = try startScenario(socket: socket.path, "fail-always", [
+            "instance": "traced-failure", "properties": properties(["enableTrace": "true"]), "deliveries": 1])
         defer { client.kill() }
         XCTAssertTrue(client.waitForOutput(timeout: 120) { $0.contains("reconsume_times") }, client.standardError)
         let (records, _) = try await traceRecords { records in

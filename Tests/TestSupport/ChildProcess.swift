@@ -142,7 +142,18 @@ public func runPythonClient(socket: String, _ arguments: [String], script: Strin
 /// Runs one scenario of `rocketmq_scenarios.py` with `arguments` as its JSON and decodes its result.
 public func runScenario(socket: String, _ name: String, _ arguments: [String: Any], timeout: TimeInterval = 300,
                         file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-    let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
-    return try runPythonClient(socket: socket, [name, json], script: RepositoryPaths.rocketMQScenarios,
-                               timeout: timeout, file: file, line: line)
+    try runPythonClient(socket: socket, [name, scenarioJSON(arguments)], script: RepositoryPaths.rocketMQScenarios,
+                        timeout: timeout, file: file, line: line)
+}
+
+/// Starts one scenario of `rocketmq_scenarios.py` with `arguments` as its JSON, without waiting:
+/// for the scenarios that report while they run and end when their standard input closes.
+public func startScenario(socket: String, _ name: String, _ arguments: [String: Any],
+                          file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
+    let python = try XCTUnwrap(ChildProcess.which("python3"), "python3 is needed (scripts/install-dependencies.sh)", file: file, line: line)
+    return try ChildProcess(python, [RepositoryPaths.rocketMQScenarios, socket, name, scenarioJSON(arguments)])
+}
+
+private func scenarioJSON(_ arguments: [String: Any]) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
 }
